@@ -1,0 +1,44 @@
+"""The FastAPI application. Nothing connects at import: the engine is built in ``lifespan``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from sqlalchemy import text
+
+from api import errors
+from passengine import __version__
+from passengine.config import Settings, get_settings
+from passengine.storage.db import make_engine, make_sessionmaker
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.settings = settings
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="passengine",
+        version=__version__,
+        description="Leisure passes with a kansentarief: UiTPAS API 4.0 profile and native API.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+
+    @app.get("/health", tags=["meta"])
+    def health(request: Request) -> dict[str, str]:
+        """Liveness and database reachability, for load balancers and the demo."""
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,85 @@
+"""The one map from domain errors to HTTP: problem+json (RFC 9457) with a stable code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from passengine.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PassEngineError,
+    QuotaExceeded,
+    StatusExpired,
+)
+
+PROBLEM_BASE = "https://passengine.example/errors/"
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS: list[tuple[type[PassEngineError], int]] = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (QuotaExceeded, 400),
+    (StatusExpired, 400),
+    (InvalidInput, 400),
+]
+
+
+def status_for(error: PassEngineError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    end_user_message: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code.replace("_", "-"),
+        "title": title or code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if end_user_message:
+        body["endUserMessage"] = end_user_message
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(PassEngineError)
+    async def _domain(_: Request, exc: PassEngineError) -> JSONResponse:
+        return problem(status_for(exc), exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "jsonPointer": "/" + "/".join(str(p) for p in e.get("loc", ())[1:]),
+                "error": e.get("msg", ""),
+            }
+            for e in exc.errors()
+        ]
+        return problem(
+            400, "invalid_request", "The request is not valid.", extra={"schemaErrors": errors}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))

@@ -1,0 +1,1 @@
+"""Card printing: pure renderer from card data and a layout to PDF bytes."""

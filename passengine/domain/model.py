@@ -1,0 +1,116 @@
+"""The vocabulary of the field as enums and frozen dataclasses (domain.md, glossary).
+
+These are the plain-data facts that services load from storage and hand to the pure core.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+
+BRUSSELS = "Europe/Brussels"
+
+
+class CardType(enum.StrEnum):
+    NFC_CARD = "NFC_CARD"
+    DIGITAL = "DIGITAL"
+
+
+class CardStatus(enum.StrEnum):
+    PROVISIONED = "PROVISIONED"
+    LOCAL_STOCK = "LOCAL_STOCK"
+    ACTIVE = "ACTIVE"
+    BLOCKED = "BLOCKED"
+    DELETED = "DELETED"
+
+
+class MembershipStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    BLOCKED = "BLOCKED"
+
+
+class SocialTariffState(enum.StrEnum):
+    """What a desk sees: ``ACTIVE`` also during the grace period after the end date."""
+
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    SUSPENDED = "SUSPENDED"
+
+
+class EventDomain(enum.StrEnum):
+    CULTURE = "CULTURE"
+    YOUTH = "YOUTH"
+    SPORT = "SPORT"
+    OTHER = "OTHER"
+
+
+class CalendarType(enum.StrEnum):
+    SINGLE = "SINGLE"
+    MULTIPLE = "MULTIPLE"
+    PERIODIC = "PERIODIC"
+    PERMANENT = "PERMANENT"
+
+
+class DeskKind(enum.StrEnum):
+    REGISTRATION = "REGISTRATION"
+    """Registers holders and sells cards; cannot grant a status."""
+    AUTHORISED_REGISTRATION = "AUTHORISED_REGISTRATION"
+    """A registration desk that may also grant, renew, suspend and end statuses."""
+    TICKETS = "TICKETS"
+    """Sells tickets and checks holders in at events."""
+
+
+class ReferrerKind(enum.StrEnum):
+    OCMW = "OCMW"
+    CAW = "CAW"
+    POVERTY_ASSOCIATION = "POVERTY_ASSOCIATION"
+    OTHER = "OTHER"
+
+
+class Period(enum.StrEnum):
+    ABSOLUTE = "ABSOLUTE"
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    QUARTER = "QUARTER"
+    YEAR = "YEAR"
+
+
+class ClientRole(enum.StrEnum):
+    """Who an API client acts for; permissions are granted separately."""
+
+    DESK = "DESK"
+    REFERRER = "REFERRER"
+    REGION_ADMIN = "REGION_ADMIN"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodLimit:
+    """At most ``volume`` uses per calendar ``period`` in the region's time zone."""
+
+    volume: int
+    period: Period
+
+    def __post_init__(self) -> None:
+        if self.volume < 0:
+            raise ValueError("a period limit's volume cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class SocialTariffStatus:
+    """One grant of a target-group status to a membership, as stored."""
+
+    target_group: str
+    start_date: date
+    end_date: date
+    grace_period_days: int = 0
+    suspended_until: date | None = None
+    ended_on: date | None = None
+    """Set when a referrer ends the status early; the status is EXPIRED from that day on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    start: datetime
+    end: datetime

@@ -1,0 +1,1 @@
+"""Use cases: one transaction each (load facts, let the core decide, write rows and audit)."""
