@@ -242,7 +242,7 @@ def demo(
                 )
             )
     engine.dispose()
-    _print_demo(results, database)
+    _print_demo(sorted(results, key=lambda r: r.region_id), database)
     if serve_api:
         _serve(settings, host, port, 1)
 

@@ -27,6 +27,7 @@ PG_URL_ENV = "PASSENGINE_TEST_DATABASE_URL"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "fixtures"
 REGION_DIRS = sorted(p for p in (FIXTURES / "regions").iterdir() if p.is_dir())
+MAASMECHELEN = FIXTURES / "regions" / "maasmechelen"  # region 1, postal code 3630
 TODAY = date(2026, 11, 23)
 _counter = itertools.count()
 
@@ -85,9 +86,9 @@ def migrated_db_url(fresh_db_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    Engine
-]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     if pg_base_url():
         name = f"pe_{_worker(request)}_{os.getpid()}_shared"
         url = _create_pg_database(name)

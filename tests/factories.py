@@ -27,10 +27,14 @@ def make_region(
             session.add(t.PostalCode(postal_code=code, nis_code=nis_code, place_name=code))
             session.add(t.SubMunicipality(nis_code=nis_code, name=f"Deel {code}", postal_code=code))
     session.flush()
-    session.add(t.RegionMunicipality(region_id=region_id, nis_code=nis_code, joined_on=date(2020, 1, 1)))
+    session.add(
+        t.RegionMunicipality(region_id=region_id, nis_code=nis_code, joined_on=date(2020, 1, 1))
+    )
     for code in target_groups:
         session.add(
-            t.TargetGroup(region_id=region_id, code=code, name=code.title(), default_grace_period_days=30)
+            t.TargetGroup(
+                region_id=region_id, code=code, name=code.title(), default_grace_period_days=30
+            )
         )
     session.flush()
     return region

@@ -75,9 +75,12 @@ class TestImportCsv:
         report = run(session, vault, path)
         assert (report.imported, report.rejected) == (2, [])
         assert counts(session) == (2, 2, 2, 1)
-        holder = session.scalars(select(t.PassHolder).where(t.PassHolder.insz_hash.is_not(None))).one()
+        holder = session.scalars(
+            select(t.PassHolder).where(t.PassHolder.insz_hash.is_not(None))
+        ).one()
         assert holder.insz_hash == vault.hash(insz)
-        assert holder.insz_encrypted is not None and vault.decrypt(holder.insz_encrypted) == insz
+        assert holder.insz_encrypted is not None
+        assert vault.decrypt(holder.insz_encrypted) == insz
         assert holder.sub_municipality_id is not None  # postal code 9000 → its sub-municipality
         actions = session.scalars(select(t.AuditEntry.action)).all()
         assert actions.count("holder.registered") == 2
@@ -141,11 +144,15 @@ class TestImportCsv:
         self, session: Session, vault: InszVault, tmp_path: Path
     ) -> None:
         path = tmp_path / "bom.csv"
-        path.write_bytes(("\ufeff" + HEADER + "\n" + row(CARD_A).replace("Jan", "Ngọc") + "\n").encode())
+        path.write_bytes(
+            ("\ufeff" + HEADER + "\n" + row(CARD_A).replace("Jan", "Ngọc") + "\n").encode()
+        )
         assert run(session, vault, path).imported == 1
         assert session.scalars(select(t.PassHolder.first_name)).one() == "Ngọc"
 
-    def test_a_bad_header_is_refused(self, session: Session, vault: InszVault, tmp_path: Path) -> None:
+    def test_a_bad_header_is_refused(
+        self, session: Session, vault: InszVault, tmp_path: Path
+    ) -> None:
         path = write(tmp_path, "region;card;name", row(CARD_A))
         with pytest.raises(ImportRefused) as info:
             run(session, vault, path)
@@ -154,7 +161,9 @@ class TestImportCsv:
     def test_valid_only_imports_the_good_rows_and_reports_the_rest(
         self, session: Session, vault: InszVault, tmp_path: Path
     ) -> None:
-        path = write(tmp_path, HEADER, row(CARD_A), row("6100000000011"), row(CARD_B, postal="1000"))
+        path = write(
+            tmp_path, HEADER, row(CARD_A), row("6100000000011"), row(CARD_B, postal="1000")
+        )
         report = run(session, vault, path, valid_only=True)
         assert report.imported == 1
         assert [e.line for e in report.rejected] == [3, 4]

@@ -33,8 +33,8 @@ class TestMigrations:
             inspector = inspect(engine)
             for table in Base.metadata.tables:
                 for fk in inspector.get_foreign_keys(table):
-                    assert fk["name"] and fk["name"].startswith(f"fk_{table}_")
+                    assert str(fk["name"]).startswith(f"fk_{table}_")
                 for uq in inspector.get_unique_constraints(table):
-                    assert uq["name"] and uq["name"].startswith(f"uq_{table}_")
+                    assert str(uq["name"]).startswith(f"uq_{table}_")
         finally:
             engine.dispose()

@@ -39,7 +39,7 @@ class TestValidateCardNumber:
             "40010000000O4",  # letter O
             "4001 00000000",  # inner space
             "٤٠٠١٠٠٠٠٠٠٠٠٤",  # Arabic-Indic digits pass str.isdigit but are no card number
-            "４００１０００００００００４",  # full-width digits
+            "\uff14\uff10\uff10\uff11" + "\uff10" * 8 + "\uff14",  # full-width digits
         ],
     )
     def test_refuses_wrong_length_or_characters(self, bad: str) -> None:
@@ -63,7 +63,9 @@ class TestValidateCardNumber:
         assert is_valid_card_number(number)
 
     @given(st.integers(min_value=0), st.integers(0, 12), st.integers(1, 9))
-    def test_any_single_mistyped_digit_is_caught(self, seed: int, position: int, delta: int) -> None:
+    def test_any_single_mistyped_digit_is_caught(
+        self, seed: int, position: int, delta: int
+    ) -> None:
         number = generate_card_number(random.Random(seed))
         wrong = str((int(number[position]) + delta) % 10)
         mistyped = number[:position] + wrong + number[position + 1 :]
