@@ -31,7 +31,12 @@ from passengine.services.holder_import import (
     import_csv_file,
 )
 from passengine.services.pii import InszVault
-from passengine.services.synthetic import Place, generate_card_stock, generate_holders
+from passengine.services.synthetic import (
+    FIXTURE_SERIALS,
+    Place,
+    generate_card_stock,
+    generate_holders,
+)
 from passengine.storage import tables as t
 from passengine.storage.base import utcnow
 
@@ -299,6 +304,7 @@ def _load(
             first_line=10_000,
             taken_cards=taken_cards,
             is_taken_insz=lambda insz: vault.hash_valid(insz) in taken_hashes,
+            serials=FIXTURE_SERIALS,
         ):
             _raise_on(writer.add(row))
         _raise_on(writer.finish())

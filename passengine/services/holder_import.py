@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,7 @@ from passengine.domain.identifiers import (
 from passengine.domain.model import CardStatus, CardType, MembershipStatus
 from passengine.services.audit import Actor, record
 from passengine.services.pii import InszVault
-from passengine.storage.base import utcnow
+from passengine.storage.base import Base, utcnow
 from passengine.storage.tables import (
     AuditEntry,
     Card,
@@ -446,9 +446,11 @@ class HolderWriter:
                     "created_at": now,
                 }
             )
-        self._session.execute(insert(PassHolder), holders)
+        self._session.execute(_core(PassHolder).insert(), holders)
         membership_ids = self._session.scalars(
-            insert(Membership).returning(Membership.id, sort_by_parameter_order=True),
+            _core(Membership)
+            .insert()
+            .returning(_core(Membership).c.id, sort_by_parameter_order=True),
             [
                 {
                     "holder_id": h["id"],
@@ -461,7 +463,7 @@ class HolderWriter:
             ],
         ).all()
         self._session.execute(
-            insert(Card),
+            _core(Card).insert(),
             [
                 {
                     "uitpas_number": row.uitpas_number,
@@ -515,9 +517,17 @@ class HolderWriter:
                 }
             )
         if statuses:
-            self._session.execute(insert(SocialTariffStatusRow), statuses)
-        self._session.execute(insert(AuditEntry), audits)
+            self._session.execute(_core(SocialTariffStatusRow).insert(), statuses)
+        self._session.execute(_core(AuditEntry).insert(), audits)
         self.written += len(batch)
+
+
+def _core(model: type[Base]) -> Table:
+    """The Core table of a model: one ``executemany`` per batch, no ORM bulk bookkeeping
+    (which split a 2,000-row batch into hundreds of statements)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def import_holders(

@@ -135,6 +135,11 @@ LAST_NAMES = (
     "Van Der Straeten-Vandenbussche",
 )
 FALLBACK_STREETS = ("Kerkstraat", "Stationsstraat", "Dorpsstraat", "Molenstraat", "Schoolstraat")
+# INSZ day serials: hand-written demo holders use 1–399, the demo regions' synthetic holders
+# 400–599 and generated benchmark files 600–997, so a benchmark file always loads on top of the
+# demo regions without clashing with a person already there.
+FIXTURE_SERIALS = (400, 599)
+BULK_SERIALS = (600, 997)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +161,7 @@ def generate_holders(
     first_line: int = 1,
     taken_cards: set[str] | None = None,
     is_taken_insz: Callable[[str], bool] = lambda _insz: False,
+    serials: tuple[int, int] = BULK_SERIALS,
 ) -> Iterator[HolderRow]:
     """Yield ``count`` holders. About ``with_status_share`` of them hold a status: most valid
     until 30 April next year, some in their grace period, some expired."""
@@ -167,9 +173,9 @@ def generate_holders(
         place = places[rng.randrange(len(places))]
         age_days = rng.randint(3 * 365, 90 * 365)
         birth = today - timedelta(days=age_days)
-        insz = make_insz(birth, rng.randint(1, 997))
+        insz = make_insz(birth, rng.randint(*serials))
         while insz in insz_numbers or is_taken_insz(insz):
-            insz = make_insz(birth, rng.randint(1, 997))
+            insz = make_insz(birth, rng.randint(*serials))
         insz_numbers.add(insz)
         card = generate_card_number(rng)
         while card in cards:

@@ -7,7 +7,7 @@ import pytest
 
 from passengine.services.fixture_files import resolve_date, resolve_instant
 from passengine.services.fixtures import read_region_file
-from passengine.services.synthetic import Place, generate_holders
+from passengine.services.synthetic import FIXTURE_SERIALS, Place, generate_holders
 from tests.conftest import REGION_DIRS, TODAY
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -81,3 +81,10 @@ class TestSyntheticHolders:
         assert len({r.insz for r in rows}) == 2000
         assert all(r.birth_date <= TODAY for r in rows)
         assert all((r.target_group is None) == (r.status_end_date is None) for r in rows)
+
+
+def test_demo_holders_use_insz_serials_that_generated_files_never_use() -> None:
+    for region_dir in REGION_DIRS:
+        for holder in read_region_file(region_dir).demo_holders:
+            assert holder.insz is not None
+            assert 1 <= int(holder.insz[6:9]) < FIXTURE_SERIALS[0]
