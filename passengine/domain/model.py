@@ -114,3 +114,32 @@ class SocialTariffStatus:
 class Occurrence:
     start: datetime
     end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HeldStatus:
+    """A status grant as the core needs it: the group's code plus the grant itself."""
+
+    status_id: int
+    status: SocialTariffStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PassRecord:
+    """What a scan of a card number finds: enough to price a ticket, nothing about why.
+
+    Deliberately without INSZ, address, birth date or eligibility ground: a desk never needs them.
+    """
+
+    uitpas_number: str
+    card_status: CardStatus
+    card_type: CardType
+    region_id: int
+    holder_id: str
+    first_name: str
+    postal_code: str
+    nis_code: str
+    membership_id: int
+    membership_status: MembershipStatus
+    points: int
+    statuses: tuple[HeldStatus, ...]
