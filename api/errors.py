@@ -48,8 +48,8 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + code.replace("_", "-"),
-        "title": title or code.replace("_", " ").capitalize(),
+        "type": PROBLEM_BASE + code,
+        "title": title or code.replace("-", " ").capitalize(),
         "status": status,
         "detail": detail,
         "code": code,
@@ -76,10 +76,10 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return problem(
-            400, "invalid_request", "The request is not valid.", extra={"schemaErrors": errors}
+            400, "invalid-request", "The request is not valid.", extra={"schemaErrors": errors}
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))

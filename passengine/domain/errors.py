@@ -1,6 +1,8 @@
-"""Domain errors: a stable snake_case ``code`` and a human message, no HTTP status.
+"""Domain errors: a stable kebab-case ``code`` and a human message, no HTTP status.
 
-The API maps classes to statuses in one place (``api/errors.py``); the CLI prints the message.
+Codes reuse the UiTPAS error catalogue where the meaning is the same (``invalid-uitpas-number``,
+``maximum-reached``…). The API maps classes to statuses in one place (``api/errors.py``); the CLI
+prints the message.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from typing import Any, ClassVar
 
 
 class PassEngineError(Exception):
-    code: ClassVar[str] = "passengine_error"
+    code: ClassVar[str] = "passengine-error"
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
         super().__init__(message)
@@ -23,11 +25,11 @@ class PassEngineError(Exception):
 
 
 class InvalidInput(PassEngineError):
-    code = "invalid_input"
+    code = "invalid-input"
 
 
 class NotFound(PassEngineError):
-    code = "not_found"
+    code = "not-found"
 
 
 class Conflict(PassEngineError):
@@ -35,20 +37,20 @@ class Conflict(PassEngineError):
 
 
 class QuotaExceeded(PassEngineError):
-    code = "maximum_reached"
+    code = "maximum-reached"
 
 
 class StatusExpired(PassEngineError):
-    code = "social_tariff_expired"
+    code = "social-tariff-expired"
 
 
 class InvalidCardNumber(InvalidInput):
-    code = "invalid_uitpas_number"
+    code = "invalid-uitpas-number"
 
 
 class InvalidChipNumber(InvalidInput):
-    code = "invalid_chip_number"
+    code = "invalid-chip-number"
 
 
 class InvalidInsz(InvalidInput):
-    code = "invalid_insz_number"
+    code = "invalid-insz-number"

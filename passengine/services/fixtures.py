@@ -44,7 +44,7 @@ REGION_FILE_NAME = "region.toml"
 
 
 class FixtureError(InvalidInput):
-    code = "invalid_fixture"
+    code = "invalid-fixture"
 
 
 @dataclass

@@ -123,7 +123,7 @@ class ImportReport:
 class ImportRefused(InvalidInput):
     """The file had invalid rows, so nothing was written."""
 
-    code = "import_refused"
+    code = "import-refused"
 
     def __init__(self, report: ImportReport) -> None:
         first = report.rejected[0]

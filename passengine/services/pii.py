@@ -24,7 +24,7 @@ _NONCE_BYTES = 12
 
 
 class BadKey(InvalidInput):
-    code = "bad_encryption_key"
+    code = "bad-encryption-key"
 
 
 class InszVault:

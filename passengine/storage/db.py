@@ -21,7 +21,7 @@ SQLITE_BEGIN_OPTION = "passengine_sqlite_begin"
 
 
 class BadDatabaseUrl(InvalidInput):
-    code = "bad_database_url"
+    code = "bad-database-url"
 
 
 def parse_database_url(url: str | URL) -> URL:

@@ -22,7 +22,7 @@ class TestHealth:
             response = client.get("/no-such-thing")
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("application/problem+json")
-        assert response.json()["code"] == "not_found"
+        assert response.json()["code"] == "not-found"
 
     def test_openapi_document_is_served(self, migrated_db_url: str) -> None:
         with TestClient(

@@ -106,7 +106,7 @@ class TestFixturesLoad:
         )
         assert result.exit_code == 1
         assert "Traceback" not in result.stderr
-        assert "line 3: invalid_uitpas_number" in result.stderr
+        assert "line 3: invalid-uitpas-number" in result.stderr
         assert "line 2" not in result.stderr  # the good row was fine; only line 3 refused
         assert "error: Nothing imported" in result.stderr
         assert count(migrated_db_url, t.PassHolder) == before

@@ -89,7 +89,7 @@ class TestImportCsv:
     @pytest.mark.parametrize(
         ("bad_line", "reason"),
         [
-            (row(CARD_C, "85073003329"), "invalid_insz_number"),
+            (row(CARD_C, "85073003329"), "invalid-insz-number"),
             (row("6100000000011"), "check digit"),
             (row(CARD_C, postal="1000"), "unknown postal code 1000"),
             (row(CARD_C, group="KANSENSTATUUT"), "go together"),

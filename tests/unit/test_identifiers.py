@@ -45,7 +45,7 @@ class TestValidateCardNumber:
     def test_refuses_wrong_length_or_characters(self, bad: str) -> None:
         with pytest.raises(InvalidCardNumber) as info:
             validate_card_number(bad)
-        assert info.value.code == "invalid_uitpas_number"
+        assert info.value.code == "invalid-uitpas-number"
         assert info.value.details["reason"] == "length_or_characters"
 
     def test_refuses_a_wrong_check_digit(self) -> None:
