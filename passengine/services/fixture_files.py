@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -223,6 +224,8 @@ class RegionFile(_Strict):
     demo_holders: list[DemoHolderIn] = []
     synthetic_holders: SyntheticHoldersIn | None = None
     card_stock: CardStockIn | None = None
+    source: Path | None = Field(default=None, exclude=True)
+    """The file this was read from (set by the reader, not by the file)."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RegionFile:

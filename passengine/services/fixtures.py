@@ -37,10 +37,12 @@ from passengine.services.synthetic import (
     generate_card_stock,
     generate_holders,
 )
+from passengine.services.tariff_config import TariffConfigError, add_tariff_config
 from passengine.storage import tables as t
 from passengine.storage.base import utcnow
 
 REGION_FILE_NAME = "region.toml"
+TARIFFS_FILE_NAME = "tariffs.toml"
 
 
 class FixtureError(InvalidInput):
@@ -68,7 +70,7 @@ def read_region_file(path: Path) -> RegionFile:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise FixtureError(f"{file}: not valid TOML: {exc}") from exc
     try:
-        parsed = RegionFile.model_validate(data)
+        parsed = RegionFile.model_validate(data).model_copy(update={"source": file})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(file)"
@@ -309,6 +311,7 @@ def _load(
             _raise_on(writer.add(row))
         _raise_on(writer.finish())
     result.holders = writer.written
+    _load_tariffs(session, spec, actor=actor)
     if spec.card_stock:
         taken = set(session.scalars(select(t.Card.uitpas_number)))
         stock = generate_card_stock(
@@ -409,6 +412,22 @@ def _load_demo_holders(
             if session.get(t.HouseholdLink, (a, b)) is None:
                 session.add(t.HouseholdLink(holder_a_id=a, holder_b_id=b))
     session.flush()
+
+
+def _load_tariffs(session: Session, spec: RegionFile, *, actor: Actor) -> None:
+    if spec.source is None:
+        return
+    path = spec.source.parent / TARIFFS_FILE_NAME
+    if not path.exists():
+        return
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        add_tariff_config(session, spec.region.id, document, actor=actor)
+    except TariffConfigError as exc:
+        raise FixtureError(f"{path}: {exc.message}") from exc
 
 
 def load_holders_csv(

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from passengine.domain.model import HeldStatus, PassRecord, SocialTariffStatus
+from passengine.domain.model import (
+    CalendarType,
+    HeldStatus,
+    PassRecord,
+    PeriodLimit,
+    SocialTariffStatus,
+)
+from passengine.domain.tariffs import EventFacts
 from passengine.storage import tables as t
 
 
@@ -79,3 +88,85 @@ class PassRepository:
                 ),
             )
         return tuple(sorted(newest.values(), key=lambda held: held.status.target_group))
+
+
+class TariffConfigRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def current(self, region_id: int) -> tuple[int, dict[str, Any]] | None:
+        """(version, document) of the newest configuration of the region."""
+        row = self._session.execute(
+            select(t.TariffConfigRow.version, t.TariffConfigRow.document)
+            .where(t.TariffConfigRow.region_id == region_id)
+            .order_by(t.TariffConfigRow.version.desc())
+            .limit(1)
+        ).one_or_none()
+        return (row[0], row[1]) if row else None
+
+    def version(self, region_id: int, version: int) -> dict[str, Any] | None:
+        return self._session.scalar(
+            select(t.TariffConfigRow.document).where(
+                t.TariffConfigRow.region_id == region_id, t.TariffConfigRow.version == version
+            )
+        )
+
+    def add(self, region_id: int, document: dict[str, Any], *, created_by: str) -> int:
+        """Store the document as the next version (the unique constraint settles a race)."""
+        latest = self._session.scalar(
+            select(func.max(t.TariffConfigRow.version)).where(
+                t.TariffConfigRow.region_id == region_id
+            )
+        )
+        version = (latest or 0) + 1
+        self._session.add(
+            t.TariffConfigRow(
+                region_id=region_id, version=version, document=document, created_by=created_by
+            )
+        )
+        self._session.flush()
+        return version
+
+
+class EventRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def tariff_facts(self, event_id: str) -> EventFacts | None:
+        """The event as the tariff engine sees it: organizer, its municipality and regions."""
+        row = self._session.execute(
+            select(
+                t.Event.id,
+                t.Event.organizer_id,
+                t.Organizer.nis_code,
+                t.Event.domain,
+                t.Event.calendar_type,
+                t.Event.ticket_limit_volume,
+                t.Event.ticket_limit_period,
+            )
+            .join(t.Organizer, t.Organizer.id == t.Event.organizer_id)
+            .where(t.Event.id == event_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        regions = frozenset(
+            self._session.scalars(
+                select(t.OrganizerRegion.region_id).where(
+                    t.OrganizerRegion.organizer_id == row.organizer_id
+                )
+            )
+        )
+        limit = (
+            PeriodLimit(row.ticket_limit_volume, row.ticket_limit_period)
+            if row.ticket_limit_volume is not None and row.ticket_limit_period is not None
+            else None
+        )
+        return EventFacts(
+            id=row.id,
+            organizer_id=row.organizer_id,
+            organizer_nis_code=row.nis_code,
+            region_ids=regions,
+            domain=row.domain,
+            permanent=row.calendar_type is CalendarType.PERMANENT,
+            ticket_limit=limit,
+        )

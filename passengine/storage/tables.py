@@ -366,6 +366,31 @@ class GroupPass(Base):
     __table_args__ = (CheckConstraint("tickets_per_year >= 0", name="tickets_not_negative"),)
 
 
+# --- Configuration -------------------------------------------------------------------------------
+
+
+class TariffConfigRow(Base):
+    """A version of a region's tariff configuration (rules, keys, caps, budgets) as a document.
+
+    Versions are never edited: a change adds a version, and every sale records the version it
+    was priced with, so a past settlement never changes.
+    """
+
+    __tablename__ = "tariff_configs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("region_id", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+
 # --- API clients and the audit log ---------------------------------------------------------------
 class ApiClient(Base):
     """An OAuth2 client (client credentials). The secret is stored as a salted scrypt hash."""
