@@ -1,0 +1,29 @@
+"""The benchmark scripts keep working (tiny sizes; the figures themselves are in
+docs/benchmarks.md, never asserted here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
+
+
+def run(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        timeout=120,
+    )
+    return result.stdout
+
+
+def test_quotes_benchmark_prints_its_rates() -> None:
+    out = run("bench.quotes", "--seconds", "0.05")
+    assert "quote (holder, 10 rules)" in out
+    assert "per second" in out
+
+
+def test_bulk_import_benchmark_prints_its_rate() -> None:
+    out = run("bench.bulk_import", "--count", "300")
+    assert "holders         300" in out
+    assert "rows per second" in out
