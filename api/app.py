@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from sqlalchemy import text
 
 from api import errors
+from api.deps import Clock
+from api.routes import auth, checkins, passes, tariffs, ticket_sales
 from passengine import __version__
 from passengine.config import Settings, get_settings
-from passengine.storage.db import make_engine, make_sessionmaker
+from passengine.services.pii import InszVault
+from passengine.storage.db import make_engine, make_sessionmaker, writer
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -22,7 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
+        app.state.writers = make_sessionmaker(writer(engine))
         app.state.settings = settings
+        app.state.clock = clock
+        app.state.vault = InszVault.from_settings(settings)
         yield
         engine.dispose()
 
@@ -33,6 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    for router in (
+        auth.router,
+        passes.router,
+        tariffs.router,
+        ticket_sales.router,
+        checkins.router,
+    ):
+        app.include_router(router)
 
     @app.get("/health", tags=["meta"])
     def health(request: Request) -> dict[str, str]:

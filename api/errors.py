@@ -1,7 +1,13 @@
-"""The one map from domain errors to HTTP: problem+json (RFC 9457) with a stable code."""
+"""The one map from domain errors to HTTP: problem+json (RFC 9457) with a stable code.
+
+Bodies carry ``type`` (a URI ending in the code), ``title``, ``status``, ``detail``, ``code``,
+``endUserMessage`` when the desk should show something to the holder, and ``schemaErrors`` for
+bad input. Unexpected errors become a 500 problem without internals, and are logged.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,11 +23,16 @@ from passengine.domain.errors import (
     QuotaExceeded,
     StatusExpired,
 )
+from passengine.services.auth import Forbidden, Unauthorized
 
-PROBLEM_BASE = "https://passengine.example/errors/"
+log = logging.getLogger("passengine.api")
+
+PROBLEM_BASE = "https://passengine.example/probs/"
 PROBLEM_JSON = "application/problem+json"
 
 _STATUS: list[tuple[type[PassEngineError], int]] = [
+    (Unauthorized, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (QuotaExceeded, 400),
@@ -61,10 +72,28 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def domain_problem(exc: PassEngineError) -> JSONResponse:
+    status = status_for(exc)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="passengine"'
+    retry_after = exc.details.get("retry_after")
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    message = exc.details.get("end_user_message")
+    return problem(
+        status,
+        exc.code,
+        exc.message,
+        end_user_message=message if isinstance(message, dict) else None,
+        headers=headers or None,
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(PassEngineError)
     async def _domain(_: Request, exc: PassEngineError) -> JSONResponse:
-        return problem(status_for(exc), exc.code, exc.message)
+        return domain_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,10 +105,15 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return problem(
-            400, "invalid-request", "The request is not valid.", extra={"schemaErrors": errors}
+            400, "invalid-data", "The request is not valid.", extra={"schemaErrors": errors}
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(500, "internal-error", "Something went wrong on our side.")

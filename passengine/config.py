@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Development-only secrets. A production deployment must set its own (see the validator).
 DEV_INSZ_HASH_KEY = "dev-insz-hash-key-change-me"
 DEV_INSZ_ENCRYPTION_KEY = "ZGV2LWluc3otZW5jcnlwdGlvbi1rZXktY2hhbmdlIG0="  # Fernet, 32 bytes
-DEV_TOKEN_SECRET = "dev-token-secret-change-me"
+DEV_TOKEN_SECRET = "dev-token-secret-change-me-before-production"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     fixtures_dir: Path = REPO_ROOT / "fixtures"
     host: str = "127.0.0.1"
     port: int = 8000
+    token_lifetime_seconds: int = 900
 
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:
+        if len(self.token_secret.get_secret_value().encode()) < 32:
+            raise ValueError("PASSENGINE_TOKEN_SECRET must be at least 32 bytes (HS256 keys)")
         if self.environment == "production":
             defaults = {
                 "insz_hash_key": DEV_INSZ_HASH_KEY,

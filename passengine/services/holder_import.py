@@ -443,6 +443,7 @@ class HolderWriter:
                     "phone": row.phone,
                     "insz_hash": insz_hash,
                     "insz_encrypted": self._vault.encrypt(row.insz) if row.insz else None,
+                    "points": row.points,
                     "created_at": now,
                 }
             )
@@ -456,7 +457,6 @@ class HolderWriter:
                     "holder_id": h["id"],
                     "region_id": row.region_id,
                     "status": MembershipStatus.ACTIVE,
-                    "points": row.points,
                     "created_at": now,
                 }
                 for (row, _, _), h in zip(batch, holders, strict=True)

@@ -39,7 +39,7 @@ class PassRepository:
                 t.PassHolder.nis_code,
                 t.Membership.id,
                 t.Membership.status,
-                t.Membership.points,
+                t.PassHolder.points,
             )
             .join(t.PassHolder, t.PassHolder.id == t.Card.holder_id)
             .join(

@@ -260,8 +260,12 @@ class PassHolder(Base):
     insz_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     registered_by_referrer_id: Mapped[str | None] = mapped_column(ForeignKey("referrers.id"))
     registered_at_desk_id: Mapped[str | None] = mapped_column(ForeignKey("desks.id"))
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """The balance of the points ledger, kept across regions (a move keeps the points)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("points >= 0", name="points_not_negative"),)
 
 
 class HouseholdLink(Base):
@@ -286,14 +290,10 @@ class Membership(Base):
     status: Mapped[MembershipStatus] = mapped_column(
         str_enum(MembershipStatus, "membership_status")
     )
-    points: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (
-        UniqueConstraint("holder_id", "region_id"),
-        CheckConstraint("points >= 0", name="points_not_negative"),
-    )
+    __table_args__ = (UniqueConstraint("holder_id", "region_id"),)
 
 
 class SocialTariffStatusRow(Base):
@@ -389,6 +389,200 @@ class TariffConfigRow(Base):
         UniqueConstraint("region_id", "version"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
+
+
+# --- Point of sale: sales, check-ins, points, rewards, idempotency --------------------------------
+
+
+class TicketSale(Base):
+    """A reduced-rate ticket as priced: every share, the municipality charged and the rule and
+    configuration version, so that a settlement never changes afterwards. Cancelled, not deleted."""
+
+    __tablename__ = "ticket_sales"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"))
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    holder_id: Mapped[str | None] = mapped_column(ForeignKey("pass_holders.id"))
+    group_pass_id: Mapped[str | None] = mapped_column(ForeignKey("group_passes.id"))
+    uitpas_number: Mapped[str] = mapped_column(String(13))
+    tariff_id: Mapped[str] = mapped_column(String(100))
+    tariff_type: Mapped[str] = mapped_column(String(20))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    config_version: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str] = mapped_column(String(64))
+    regular_price_cents: Mapped[int] = mapped_column(Integer)
+    regular_price_label: Mapped[str | None] = mapped_column(String(200))
+    holder_cents: Mapped[int] = mapped_column(Integer)
+    organizer_cents: Mapped[int] = mapped_column(Integer)
+    municipality_cents: Mapped[int] = mapped_column(Integer)
+    region_cents: Mapped[int] = mapped_column(Integer)
+    municipality_nis_code: Mapped[str] = mapped_column(ForeignKey("municipalities.nis_code"))
+    holder_is_local: Mapped[bool] = mapped_column(Boolean)
+    reimbursement_kind: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[str | None] = mapped_column(String(100))
+    desk_id: Mapped[str | None] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_client_id: Mapped[str | None] = mapped_column(String(100))
+    cancelled_by_desk_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint(
+            "(holder_id IS NULL) <> (group_pass_id IS NULL)", name="holder_or_group_pass"
+        ),
+        CheckConstraint(
+            "holder_cents + organizer_cents + municipality_cents + region_cents"
+            " = regular_price_cents",
+            name="shares_add_up",
+        ),
+        CheckConstraint(
+            "holder_cents >= 0 AND organizer_cents >= 0 AND municipality_cents >= 0"
+            " AND region_cents >= 0",
+            name="shares_not_negative",
+        ),
+        Index("ix_ticket_sales_holder_id_event_id", "holder_id", "event_id"),
+        Index("ix_ticket_sales_holder_id_created_at", "holder_id", "created_at"),
+        Index("ix_ticket_sales_group_pass_id_created_at", "group_pass_id", "created_at"),
+        Index("ix_ticket_sales_organizer_id_created_at", "organizer_id", "created_at"),
+        Index(
+            "ix_ticket_sales_region_id_nis_created_at",
+            "region_id",
+            "municipality_nis_code",
+            "created_at",
+        ),
+    )
+
+
+class BudgetUsage(Base):
+    """A municipality's reduced-rate spending per region and year: the row that is locked when a
+    sale draws on a budget, so two desks cannot both spend its last euro."""
+
+    __tablename__ = "budget_usage"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    nis_code: Mapped[str] = mapped_column(ForeignKey("municipalities.nis_code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consumed_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Checkin(Base):
+    __tablename__ = "checkins"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"))
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"))
+    holder_id: Mapped[str] = mapped_column(ForeignKey("pass_holders.id"))
+    uitpas_number: Mapped[str] = mapped_column(String(13))
+    points: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str | None] = mapped_column(String(100))
+    desk_id: Mapped[str | None] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_client_id: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("points >= 0", name="points_not_negative"),
+        Index("ix_checkins_holder_id_event_id", "holder_id", "event_id"),
+        Index("ix_checkins_organizer_id_created_at", "organizer_id", "created_at"),
+    )
+
+
+class PointsTransaction(Base):
+    """The points ledger: a holder's balance is the sum of its deltas (kept on the holder)."""
+
+    __tablename__ = "points_transactions"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    holder_id: Mapped[str] = mapped_column(ForeignKey("pass_holders.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    checkin_id: Mapped[str | None] = mapped_column(ForeignKey("checkins.id"))
+    redemption_id: Mapped[str | None] = mapped_column(ForeignKey("reward_redemptions.id"))
+
+
+class Reward(Base):
+    __tablename__ = "rewards"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    owning_region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    all_regions: Mapped[bool] = mapped_column(Boolean, default=False)
+    promotional_description: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    publication_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publication_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeem_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeem_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    max_available_units: Mapped[int | None] = mapped_column(Integer)
+    redeemed_units: Mapped[int] = mapped_column(Integer, default=0)
+    holder_limit_volume: Mapped[int | None] = mapped_column(Integer)
+    holder_limit_period: Mapped[Period | None] = mapped_column(
+        str_enum(Period, "holder_limit_period")
+    )
+
+    __table_args__ = (
+        CheckConstraint("type IN ('POINTS', 'WELCOME')", name="reward_type"),
+        CheckConstraint("points >= 0", name="points_not_negative"),
+        CheckConstraint(
+            "max_available_units IS NULL OR redeemed_units <= max_available_units",
+            name="stock_not_exceeded",
+        ),
+    )
+
+
+class RewardRegion(Base):
+    __tablename__ = "reward_regions"
+
+    reward_id: Mapped[str] = mapped_column(ForeignKey("rewards.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+
+
+class RewardOrganizer(Base):
+    """Organizers whose desks hand out the reward."""
+
+    __tablename__ = "reward_organizers"
+
+    reward_id: Mapped[str] = mapped_column(ForeignKey("rewards.id"), primary_key=True)
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"), primary_key=True)
+
+
+class RewardRedemption(Base):
+    __tablename__ = "reward_redemptions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reward_id: Mapped[str] = mapped_column(ForeignKey("rewards.id"))
+    holder_id: Mapped[str] = mapped_column(ForeignKey("pass_holders.id"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
+    uitpas_number: Mapped[str] = mapped_column(String(13))
+    points: Mapped[int] = mapped_column(Integer)
+    organizer_id: Mapped[str | None] = mapped_column(ForeignKey("organizers.id"))
+    client_id: Mapped[str | None] = mapped_column(String(100))
+    desk_id: Mapped[str | None] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_client_id: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_reward_redemptions_holder_id_reward_id", "holder_id", "reward_id"),)
+
+
+class IdempotencyRecord(Base):
+    """A retried POST returns the first answer. Written in the transaction of the write itself."""
+
+    __tablename__ = "idempotency_keys"
+
+    client_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 # --- API clients and the audit log ---------------------------------------------------------------

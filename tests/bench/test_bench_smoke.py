@@ -11,7 +11,11 @@ from tests.conftest import REPO_ROOT
 
 def run(*args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        [sys.executable, "-m", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         timeout=120,
     )
     return result.stdout

@@ -53,6 +53,6 @@ class TestSettings:
             environment="production",
             insz_hash_key="prod-hash",  # type: ignore[arg-type]
             insz_encryption_key=key,  # type: ignore[arg-type]
-            token_secret="prod-token",  # type: ignore[arg-type]
+            token_secret="a-production-token-secret-of-32-bytes",  # type: ignore[arg-type]
         )
         assert settings.environment == "production"
