@@ -11,7 +11,16 @@ from sqlalchemy import text
 
 from api import errors
 from api.deps import Clock
-from api.routes import auth, checkins, passes, tariffs, ticket_sales
+from api.routes import (
+    auth,
+    catalog,
+    checkins,
+    passes,
+    passholders,
+    rewards,
+    tariffs,
+    ticket_sales,
+)
 from passengine import __version__
 from passengine.config import Settings, get_settings
 from passengine.services.pii import InszVault
@@ -50,6 +59,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         tariffs.router,
         ticket_sales.router,
         checkins.router,
+        rewards.router,
+        catalog.router,
+        passholders.router,
     ):
         app.include_router(router)
 
