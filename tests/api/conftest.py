@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,7 @@ from passengine.services.fixtures import load_region
 from passengine.services.pii import InszVault
 from passengine.storage import migrate
 from passengine.storage.db import make_engine, make_sessionmaker, writer
+from tests.api.conformance import conformance
 from tests.conftest import (
     REGION_DIRS,
     TODAY,
@@ -104,9 +106,26 @@ def app_settings(demo_db_url: str) -> Settings:
     return Settings(environment="test", database_url=demo_db_url)
 
 
+class ConformingClient(TestClient):
+    """A test client that checks every response of a spec operation against the spec."""
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().request(method, url, *args, **kwargs)
+        checker = conformance()
+        if checker is not None:
+            checker.check(
+                method,
+                response.request.url.path,
+                response.status_code,
+                response.headers.get("content-type", ""),
+                response.content,
+            )
+        return response
+
+
 @pytest.fixture
 def client(app_settings: Settings, clock: Clock) -> Iterator[TestClient]:
-    with TestClient(create_app(app_settings, clock=clock)) as test_client:
+    with ConformingClient(create_app(app_settings, clock=clock)) as test_client:
         yield test_client
 
 
