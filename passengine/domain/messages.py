@@ -42,6 +42,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Ton tarif social est suspendu jusqu'au {suspended_until}.",
         "en": "Your reduced rate is suspended until {suspended_until}.",
     },
+    "social-tariff-not-yet-active": {
+        "nl": "Je kansentarief gaat pas in op {start_date}.",
+        "fr": "Ton tarif social ne commence que le {start_date}.",
+        "en": "Your reduced rate starts on {start_date}.",
+    },
     "not-in-target-group": {
         "nl": "Voor deze pas geldt geen kansentarief.",
         "fr": "Ce pass ne donne pas droit au tarif social.",

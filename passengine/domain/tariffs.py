@@ -47,6 +47,7 @@ USER_FACING_CODES = (
     "passholder-blocked",
     "social-tariff-suspended",
     "social-tariff-expired",
+    "social-tariff-not-yet-active",
     "other-region",
     "maximum-reached",
     "holder-cap-reached",
@@ -362,6 +363,12 @@ def _require_status(
     covered = [s for s in holder.statuses if s.target_group in rule.target_groups]
     if not covered:
         raise _NotApplied("not-in-target-group", target_groups=",".join(sorted(rule.target_groups)))
+    started = [s for s in covered if s.start_date <= today]
+    if not started:
+        # A renewal or a first grant that starts later: nothing is held yet.
+        first = min(s.start_date for s in covered)
+        raise _NotApplied("social-tariff-not-yet-active", start_date=first)
+    covered = started
     views = [(s, status_on(s, today)) for s in covered]
     active = [(s, v) for s, v in views if v.state is SocialTariffState.ACTIVE]
     if active:

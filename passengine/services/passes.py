@@ -151,7 +151,9 @@ def _pass_by_number(session: Session, number: str, *, at: datetime, tz: ZoneInfo
     if found.card_status is not CardStatus.ACTIVE:
         raise NotFound(f"No active pass with number {number}.", code="pass-not-found")
     today = at.astimezone(tz).date()
-    best = _best([status_on(h.status, today) for h in found.statuses])
+    best = _best(
+        [status_on(h.status, today) for h in found.statuses if h.status.start_date <= today]
+    )
     if best is None:
         state, end = "NONE", None
     else:
