@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,8 +33,10 @@ def get_writers(request: Request) -> sessionmaker[Session]:
 
 
 def get_now(request: Request) -> datetime:
+    """Now, in UTC: arithmetic on a zone-aware local time is wall-clock arithmetic and goes wrong
+    across a DST change; local dates are derived where a rule needs them."""
     clock: Clock = request.app.state.clock
-    return clock()
+    return clock().astimezone(UTC)
 
 
 def get_vault(request: Request) -> InszVault:
@@ -52,7 +54,9 @@ def get_principal(request: Request) -> Principal:
     settings: Settings = request.app.state.settings
     clock: Clock = request.app.state.clock
     return verify_token(
-        token.strip(), token_secret=settings.token_secret.get_secret_value(), now=clock()
+        token.strip(),
+        token_secret=settings.token_secret.get_secret_value(),
+        now=clock().astimezone(UTC),
     )
 
 

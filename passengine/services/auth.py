@@ -9,7 +9,7 @@ effect for new tokens at once and for issued ones when they expire (documented i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -78,6 +78,7 @@ def issue_token(
     now: datetime,
 ) -> IssuedToken:
     """Check the client's secret and sign a token; every refusal is audited."""
+    now = now.astimezone(UTC)  # wall-clock arithmetic on a local time breaks across DST
     with session.begin():
         client = session.get(t.ApiClient, client_id)
         if (
