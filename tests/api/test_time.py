@@ -21,8 +21,8 @@ ACTIVE = "6451620999770"
 Login = Callable[[str], dict[str, str]]
 
 
-def local(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=BRUSSELS, fold=fold)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int, minute: int, *, fold: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BRUSSELS, fold=fold)
 
 
 @pytest.fixture
