@@ -37,6 +37,7 @@ async def get_tariffs(
             event_id=event_id,
             regular_price_cents=cents,
             at=now,
+            event=facts,
         )
     body = views.tariffs(priced.quote)
     if type_ == "COUPON":

@@ -143,3 +143,5 @@ class PassRecord:
     membership_status: MembershipStatus
     points: int
     statuses: tuple[HeldStatus, ...]
+    timezone: str = BRUSSELS
+    """The region's time zone, in which its days, weeks and years are counted."""

@@ -94,46 +94,62 @@ def price(
     event_id: str,
     regular_price_cents: int,
     at: datetime,
+    event: EventFacts | None = None,
 ) -> PricedQuote:
     """Quote a ticket for the holder of this card at this event, with all facts loaded."""
     number = validate_card_number(uitpas_number)
-    event = event_facts(session, event_id)
-    priced = _pass_facts(session, number, event, regular_price_cents, at=at)
-    config = tariff_config(session, priced.region_id)
-    return PricedQuote(priced, config, quote(priced.request, config, at=at, tz=priced.tz))
-
-
-def _pass_facts(
-    session: Session, number: str, event: EventFacts, regular_price_cents: int, *, at: datetime
-) -> PricedPass:
+    if event is None or event.id != event_id:
+        event = event_facts(session, event_id)
     record = PassRepository(session).by_uitpas_number(number)
-    if record is not None:
-        if record.card_status not in (CardStatus.ACTIVE, CardStatus.BLOCKED):
-            raise NotFound(f"No active pass with number {number}.", code="pass-not-found")
-        tz = _zone(session, record.region_id)
+    if record is None:
+        priced = _group_pass_facts(session, number, event, regular_price_cents, at=at)
+        config = tariff_config(session, priced.region_id)
+        return PricedQuote(priced, config, quote(priced.request, config, at=at, tz=priced.tz))
+    if record.card_status not in (CardStatus.ACTIVE, CardStatus.BLOCKED):
+        raise NotFound(f"No active pass with number {number}.", code="pass-not-found")
+    tz = ZoneInfo(record.timezone)
+    config = tariff_config(session, record.region_id)
+    birth_date = None
+    if any(
+        r.conditions.min_age is not None or r.conditions.max_age is not None for r in config.rules
+    ):
+        # Only read when a rule needs it: the birth date is personal data a scan rarely needs.
         birth_date = session.scalar(
             select(t.PassHolder.birth_date).where(t.PassHolder.id == record.holder_id)
         )
-        holder = HolderFacts(
-            region_id=record.region_id,
-            nis_code=record.nis_code,
-            statuses=tuple(h.status for h in record.statuses),
-            birth_date=birth_date,
-            card_blocked=record.card_status is CardStatus.BLOCKED,
-            membership_blocked=record.membership_status is MembershipStatus.BLOCKED,
-        )
-        usage = _holder_usage(
-            session, record.holder_id, event, record.region_id, record.nis_code, at=at, tz=tz
-        )
-        return PricedPass(
-            uitpas_number=number,
-            region_id=record.region_id,
-            tz=tz,
-            holder_id=record.holder_id,
-            group_pass_id=None,
-            nis_code=record.nis_code,
-            request=QuoteRequest(event, regular_price_cents, holder=holder, usage=usage),
-        )
+    holder = HolderFacts(
+        region_id=record.region_id,
+        nis_code=record.nis_code,
+        statuses=tuple(h.status for h in record.statuses),
+        birth_date=birth_date,
+        card_blocked=record.card_status is CardStatus.BLOCKED,
+        membership_blocked=record.membership_status is MembershipStatus.BLOCKED,
+    )
+    usage = _holder_usage(
+        session,
+        record.holder_id,
+        event,
+        record.region_id,
+        record.nis_code,
+        at=at,
+        tz=tz,
+        budgeted=record.nis_code in config.budgets,
+    )
+    priced = PricedPass(
+        uitpas_number=number,
+        region_id=record.region_id,
+        tz=tz,
+        holder_id=record.holder_id,
+        group_pass_id=None,
+        nis_code=record.nis_code,
+        request=QuoteRequest(event, regular_price_cents, holder=holder, usage=usage),
+    )
+    return PricedQuote(priced, config, quote(priced.request, config, at=at, tz=tz))
+
+
+def _group_pass_facts(
+    session: Session, number: str, event: EventFacts, regular_price_cents: int, *, at: datetime
+) -> PricedPass:
     group = session.scalars(
         select(t.GroupPass).where(t.GroupPass.uitpas_number == number)
     ).one_or_none()
@@ -193,6 +209,7 @@ def _holder_usage(
     *,
     at: datetime,
     tz: ZoneInfo,
+    budgeted: bool,
 ) -> UsageFacts:
     """The holder's non-cancelled sales at this event (ever) and everywhere in the last 400 days:
     enough for every period a limit or cap can use (the core picks what is in its period)."""
@@ -215,14 +232,15 @@ def _holder_usage(
     for created, _, _, holder_cents, regular, kind in rows:
         if kind:
             reimbursements.setdefault(kind, []).append((created, regular - holder_cents))
-    year = at.astimezone(tz).year
-    consumed = session.scalar(
-        select(t.BudgetUsage.consumed_cents).where(
-            t.BudgetUsage.region_id == region_id,
-            t.BudgetUsage.nis_code == nis_code,
-            t.BudgetUsage.year == year,
+    consumed = None
+    if budgeted:
+        consumed = session.scalar(
+            select(t.BudgetUsage.consumed_cents).where(
+                t.BudgetUsage.region_id == region_id,
+                t.BudgetUsage.nis_code == nis_code,
+                t.BudgetUsage.year == at.astimezone(tz).year,
+            )
         )
-    )
     return UsageFacts(
         event_sales=tuple(r[0] for r in rows if r[1] == event.id),
         organizer_sales=tuple(r[0] for r in rows if r[2] == event.organizer_id),

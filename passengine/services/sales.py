@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from passengine.domain.errors import InvalidInput, NotFound, PassEngineError
 from passengine.domain.identifiers import validate_card_number
 from passengine.domain.rules import Payer
-from passengine.domain.tariffs import Quote
+from passengine.domain.tariffs import EventFacts, Quote
 from passengine.services.audit import record
 from passengine.services.auth import Forbidden, Principal
 from passengine.services.pricing import event_facts, price
@@ -90,10 +90,12 @@ def register_sales(
     for facts in events.values():
         authorize_organizer(principal, facts.organizer_id, facts.region_ids)
     _lock_buyers(session, numbers)
-    views = []
-    for request, number in zip(requests, numbers, strict=True):
-        views.append(_register_one(session, request, number, principal=principal, at=at))
-    return views
+    return [
+        _register_one(
+            session, request, number, events[request.event_id], principal=principal, at=at
+        )
+        for request, number in zip(requests, numbers, strict=True)
+    ]
 
 
 def _lock_buyers(session: Session, numbers: list[str]) -> None:
@@ -115,7 +117,13 @@ def _lock_buyers(session: Session, numbers: list[str]) -> None:
 
 
 def _register_one(
-    session: Session, request: SaleRequest, number: str, *, principal: Principal, at: datetime
+    session: Session,
+    request: SaleRequest,
+    number: str,
+    event_facts_: EventFacts,
+    *,
+    principal: Principal,
+    at: datetime,
 ) -> SaleView:
     priced = price(
         session,
@@ -123,6 +131,7 @@ def _register_one(
         event_id=request.event_id,
         regular_price_cents=request.regular_price_cents,
         at=at,
+        event=event_facts_,
     )
     tariff = priced.quote.social_tariff
     if tariff is None:

@@ -40,8 +40,10 @@ class PassRepository:
                 t.Membership.id,
                 t.Membership.status,
                 t.PassHolder.points,
+                t.Region.timezone,
             )
             .join(t.PassHolder, t.PassHolder.id == t.Card.holder_id)
+            .join(t.Region, t.Region.id == t.Card.region_id)
             .join(
                 t.Membership,
                 (t.Membership.holder_id == t.Card.holder_id)
@@ -64,6 +66,7 @@ class PassRepository:
             membership_status=row[9],
             points=row[10],
             statuses=self.current_statuses(row[8]),
+            timezone=row[11],
         )
 
     def current_statuses(self, membership_id: int) -> tuple[HeldStatus, ...]:
