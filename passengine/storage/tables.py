@@ -409,6 +409,7 @@ class TicketSale(Base):
     group_pass_id: Mapped[str | None] = mapped_column(ForeignKey("group_passes.id"))
     uitpas_number: Mapped[str] = mapped_column(String(13))
     tariff_id: Mapped[str] = mapped_column(String(100))
+    tariff_name: Mapped[str | None] = mapped_column(String(200))
     tariff_type: Mapped[str] = mapped_column(String(20))
     rule_id: Mapped[str] = mapped_column(String(64))
     config_version: Mapped[int] = mapped_column(Integer)

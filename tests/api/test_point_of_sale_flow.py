@@ -71,6 +71,7 @@ class TestScanAndSell:
 
         listed = client.get("/ticket-sales", params={"eventId": EVENT}, headers=desk).json()
         assert [s["id"] for s in listed["member"]] == [sold["id"]]
+        assert listed["member"][0]["tariff"]["name"] == "UiTPAS Kansentarief"
 
         assert client.delete(f"/ticket-sales/{sold['id']}", headers=desk).status_code == 204
         assert client.delete(f"/ticket-sales/{sold['id']}", headers=desk).status_code == 204
