@@ -210,6 +210,39 @@ class CardStockIn(_Strict):
     status: Literal[CardStatus.PROVISIONED, CardStatus.LOCAL_STOCK] = CardStatus.LOCAL_STOCK
 
 
+RewardCategory = Literal["Eten en drinken", "Doen", "Gadget of item", "Goede doel"]
+"""The categories of the UiTPAS API 4.0 spec."""
+
+
+class RewardIn(_Strict):
+    """A reward of the region. ``organizers`` name the region's organizers whose desks hand it
+    out (none: every desk); ``regions`` other regions whose members may redeem it."""
+
+    id: Id
+    title: str = Field(min_length=1, max_length=300)
+    type: Literal["POINTS", "WELCOME"]
+    points: int = Field(default=0, ge=0)
+    promotional_description: str = Field(min_length=1)
+    categories: list[RewardCategory] = []
+    all_regions: bool = False
+    regions: list[int] = []
+    organizers: list[Id] = []
+    publication_starts_at: Moment = "-60d"
+    publication_ends_at: Moment | None = None
+    redeem_starts_at: Moment | None = None
+    redeem_ends_at: Moment | None = None
+    max_available_units: int | None = Field(default=None, ge=0)
+    holder_limit: LimitIn | None = None
+
+    @model_validator(mode="after")
+    def _points_match_type(self) -> RewardIn:
+        if self.type == "WELCOME" and self.points:
+            raise ValueError("a WELCOME reward costs no points")
+        if self.type == "POINTS" and self.points < 1:
+            raise ValueError("a POINTS reward costs at least 1 point")
+        return self
+
+
 class RegionFile(_Strict):
     region: RegionIn
     municipalities: list[MunicipalityIn] = Field(min_length=1)
@@ -222,6 +255,7 @@ class RegionFile(_Strict):
     group_passes: list[GroupPassIn] = []
     api_clients: list[ApiClientIn] = []
     demo_holders: list[DemoHolderIn] = []
+    rewards: list[RewardIn] = []
     synthetic_holders: SyntheticHoldersIn | None = None
     card_stock: CardStockIn | None = None
     source: Path | None = Field(default=None, exclude=True)
@@ -262,6 +296,10 @@ class RegionFile(_Strict):
                 f"holder {h.key}: unknown household member {k}"
                 for k in h.household_with
                 if k not in holders
+            ]
+        for w in self.rewards:
+            problems += [
+                f"reward {w.id}: unknown organizer {o}" for o in w.organizers if o not in organizers
             ]
         if self.synthetic_holders and self.synthetic_holders.target_group not in groups:
             problems.append(

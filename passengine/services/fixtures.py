@@ -280,6 +280,7 @@ def _load(
             t.ApiClientPermission(client_id=c.client_id, permission=p) for p in set(c.permissions)
         )
     session.flush()
+    _load_rewards(session, spec, today=today, tz=tz)
 
     result = RegionLoadResult(
         region_id=r.id,
@@ -411,6 +412,47 @@ def _load_demo_holders(
             a, b = sorted((holder_id, keys[other]))
             if session.get(t.HouseholdLink, (a, b)) is None:
                 session.add(t.HouseholdLink(holder_a_id=a, holder_b_id=b))
+    session.flush()
+
+
+def _load_rewards(session: Session, spec: RegionFile, *, today: date, tz: ZoneInfo) -> None:
+    """Rewards after the organizers; other regions they list must be loaded already."""
+    wanted = {region_id for w in spec.rewards for region_id in w.regions} - {spec.region.id}
+    known = set(session.scalars(select(t.Region.id).where(t.Region.id.in_(wanted))))
+    if wanted - known:
+        missing = ", ".join(str(i) for i in sorted(wanted - known))
+        raise FixtureError(f"rewards: unknown regions {missing} (load those regions first)")
+    for w in spec.rewards:
+        session.add(
+            t.Reward(
+                id=w.id,
+                title=w.title,
+                type=w.type,
+                points=w.points,
+                owning_region_id=spec.region.id,
+                all_regions=w.all_regions,
+                promotional_description=w.promotional_description,
+                categories=list(w.categories),
+                publication_starts_at=_instant(w.publication_starts_at, today, tz),
+                publication_ends_at=_instant(w.publication_ends_at, today, tz),
+                redeem_starts_at=_instant(w.redeem_starts_at, today, tz),
+                redeem_ends_at=_instant(w.redeem_ends_at, today, tz),
+                max_available_units=w.max_available_units,
+                redeemed_units=0,
+                holder_limit_volume=w.holder_limit.volume if w.holder_limit else None,
+                holder_limit_period=w.holder_limit.period if w.holder_limit else None,
+            )
+        )
+    session.flush()
+    for w in spec.rewards:
+        session.add_all(
+            t.RewardRegion(reward_id=w.id, region_id=region_id)
+            for region_id in sorted(set(w.regions) - {spec.region.id})
+        )
+        session.add_all(
+            t.RewardOrganizer(reward_id=w.id, organizer_id=organizer_id)
+            for organizer_id in sorted(set(w.organizers))
+        )
     session.flush()
 
 
