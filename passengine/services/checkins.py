@@ -122,7 +122,19 @@ def checkin_status(
     principal.require("CHECKINS_WRITE")
     with session.begin():
         ctx = _context(session, uitpas_number, event_id)
+        _authorize(session, principal, ctx.event.organizer_id)
         return _decide(session, ctx, at=at)
+
+
+def _authorize(session: Session, principal: Principal, organizer_id: str) -> None:
+    regions = frozenset(
+        session.scalars(
+            select(t.OrganizerRegion.region_id).where(
+                t.OrganizerRegion.organizer_id == organizer_id
+            )
+        )
+    )
+    authorize_organizer(principal, organizer_id, regions)
 
 
 def _decide(session: Session, ctx: _Context, *, at: datetime) -> CheckinDecision:
@@ -143,14 +155,7 @@ def check_in(
     """Inside the caller's transaction (see ``idempotency.run_once``)."""
     principal.require("CHECKINS_WRITE")
     ctx = _context(session, uitpas_number, event_id)
-    regions = frozenset(
-        session.scalars(
-            select(t.OrganizerRegion.region_id).where(
-                t.OrganizerRegion.organizer_id == ctx.event.organizer_id
-            )
-        )
-    )
-    authorize_organizer(principal, ctx.event.organizer_id, regions)
+    _authorize(session, principal, ctx.event.organizer_id)
     if ctx.holder_id is not None:
         lock_holders(session, [ctx.holder_id])
     decision = _decide(session, ctx, at=at)  # again, under the lock
@@ -228,14 +233,7 @@ def cancel_checkin(
     checkin = session.get(t.Checkin, checkin_id)
     if checkin is None:
         raise NotFound(f"No check-in {checkin_id}.", code="checkin-not-found")
-    regions = frozenset(
-        session.scalars(
-            select(t.OrganizerRegion.region_id).where(
-                t.OrganizerRegion.organizer_id == checkin.organizer_id
-            )
-        )
-    )
-    authorize_organizer(principal, checkin.organizer_id, regions)
+    _authorize(session, principal, checkin.organizer_id)
     if checkin.cancelled_at is not None:
         return
     lock_holders(session, [checkin.holder_id])

@@ -1,0 +1,238 @@
+"""Every operation of the point-of-sale profile × every kind of caller, against resources of the
+Maasland region (organizer org-cc-maasmechelen): the expected status of each cell is in the table
+below, and a route that is not in the table fails the test.
+
+Callers: no token; the desk of the resource's own organizer; a desk of another organizer in
+another region (Heist); the Maasland referrer (OCMW); the Maasland administrator; the Heist
+administrator (another region).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from passengine.config import Settings
+
+ACTIVE = "6451620999770"
+CHIP = "04A1C35B7E2D80"
+EVENT = "evt-cc-maasmechelen-comedy"
+ORGANIZER = "org-cc-maasmechelen"
+REWARD = "rwd-maasland-20-punten"
+GROUP_PASS = "grp-ons-huis-maasland"
+CALLERS = ("anonymous", "desk-own", "desk-foreign", "referrer", "admin-own", "admin-foreign")
+LOGINS = {
+    "desk-own": "desk-maasmechelen",
+    "desk-foreign": "desk-heist",
+    "referrer": "referrer-maasmechelen",
+    "admin-own": "admin-maasmechelen",
+    "admin-foreign": "admin-heist",
+}
+SALE = [
+    {
+        "regularPrice": 10,
+        "tariff": {"id": "SOCIALTARIFF-kansentarief"},
+        "eventId": EVENT,
+        "uitpasNumber": ACTIVE,
+    }
+]
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    params: dict[str, str] | None = None
+    json: Any = None
+    setup: str | None = None
+    """A write made first by the own desk, whose id the call uses: sale, checkin, redemption."""
+
+
+def holder_id(client: TestClient, headers: dict[str, str]) -> str:
+    return str(client.get(f"/passes/{ACTIVE}", headers=headers).json()["passholderId"])
+
+
+# operation → (call, expected status per caller, in the order of CALLERS)
+MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
+    "GET /passes": (Call("GET", "/passes", {"identifier": ACTIVE}), (401, 200, 200, 200, 200, 200)),
+    "GET /passes/{uitpasNumber}": (
+        Call("GET", f"/passes/{ACTIVE}"),
+        (401, 200, 200, 200, 200, 200),
+    ),
+    "GET /chip-numbers/{chipNumber}": (
+        Call("GET", f"/chip-numbers/{CHIP}"),
+        (401, 200, 200, 403, 403, 403),
+    ),
+    "GET /tariffs": (
+        Call("GET", "/tariffs", {"uitpasNumber": ACTIVE, "eventId": EVENT, "regularPrice": "10"}),
+        (401, 200, 403, 403, 403, 403),
+    ),
+    "GET /tariffs/static": (
+        Call("GET", "/tariffs/static", {"eventId": EVENT, "regularPrice": "10"}),
+        (401, 200, 200, 403, 403, 403),
+    ),
+    "POST /ticket-sales": (
+        Call("POST", "/ticket-sales", json=SALE),
+        (401, 200, 403, 403, 403, 403),
+    ),
+    "GET /ticket-sales": (
+        Call("GET", "/ticket-sales", {"eventId": EVENT}),
+        (401, 200, 200, 403, 403, 403),
+    ),
+    "DELETE /ticket-sales/{ticketSaleId}": (
+        Call("DELETE", "/ticket-sales/{id}", setup="sale"),
+        (401, 204, 403, 403, 403, 403),
+    ),
+    "POST /checkins": (
+        Call("POST", "/checkins", json={"eventId": EVENT, "uitpasNumber": ACTIVE}),
+        (401, 201, 403, 403, 403, 403),
+    ),
+    "GET /checkins": (
+        Call("GET", "/checkins", {"passholderId": "{holder}", "organizerId": ORGANIZER}),
+        (401, 200, 403, 403, 403, 403),
+    ),
+    "DELETE /checkins/{checkinId}": (
+        Call("DELETE", "/checkins/{id}", setup="checkin"),
+        (401, 204, 403, 403, 403, 403),
+    ),
+    "GET /checkin-status": (
+        Call("GET", "/checkin-status", {"uitpasNumber": ACTIVE, "eventId": EVENT}),
+        (401, 200, 403, 403, 403, 403),
+    ),
+    "GET /rewards": (Call("GET", "/rewards"), (401, 200, 200, 403, 200, 200)),
+    "GET /rewards/{rewardId}": (Call("GET", f"/rewards/{REWARD}"), (401, 200, 200, 403, 200, 200)),
+    "GET /rewards/{rewardId}/redeem-status": (
+        Call("GET", f"/rewards/{REWARD}/redeem-status", {"uitpasNumber": ACTIVE}),
+        (401, 200, 403, 403, 403, 403),
+    ),
+    "POST /rewards/redeemed": (
+        Call("POST", "/rewards/redeemed", json={"rewardId": REWARD, "uitpasNumber": ACTIVE}),
+        (401, 201, 403, 403, 403, 403),
+    ),
+    "GET /rewards/redeemed": (
+        Call("GET", "/rewards/redeemed", {"uitpasNumber": ACTIVE}),
+        (401, 200, 200, 403, 200, 200),
+    ),
+    "DELETE /rewards/redeemed/{redeemedRewardId}": (
+        Call("DELETE", "/rewards/redeemed/{id}", setup="redemption"),
+        (401, 204, 403, 403, 403, 403),
+    ),
+    "GET /passholders/{passholderId}/transactions": (
+        Call("GET", "/passholders/{holder}/transactions"),
+        (401, 403, 403, 200, 200, 403),
+    ),
+    "GET /card-systems": (Call("GET", "/card-systems"), (401, 200, 200, 200, 200, 200)),
+    "GET /card-systems/{cardSystemId}": (
+        Call("GET", "/card-systems/1"),
+        (401, 200, 200, 200, 200, 200),
+    ),
+    "GET /events/{eventId}/settings": (
+        Call("GET", f"/events/{EVENT}/settings"),
+        (401, 200, 403, 403, 200, 403),
+    ),
+    "PUT /events/{eventId}/settings": (
+        Call("PUT", f"/events/{EVENT}/settings", json={"id": EVENT, "checkinPoints": 2}),
+        (401, 403, 403, 403, 204, 403),
+    ),
+    "GET /organizers": (Call("GET", "/organizers"), (401, 200, 200, 403, 200, 200)),
+    "GET /organizers/{id}": (
+        Call("GET", f"/organizers/{ORGANIZER}"),
+        (401, 200, 403, 403, 200, 403),
+    ),
+    "GET /grouppasses": (
+        Call("GET", "/grouppasses", {"uitpasNumber": "7247908007354"}),
+        (401, 200, 200, 403, 403, 403),
+    ),
+    "GET /grouppasses/{passholderId}": (
+        Call("GET", f"/grouppasses/{GROUP_PASS}"),
+        (401, 200, 404, 403, 403, 403),
+    ),
+    "GET /permissions": (Call("GET", "/permissions"), (401, 200, 200, 200, 200, 200)),
+    "GET /cards/social-tariff/{cardSystemId}/active": (
+        Call("GET", "/cards/social-tariff/1/active"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+}
+
+# Routes outside the profile's authorisation (no caller identity needed or not a spec route).
+UNGUARDED = {"POST /oauth/token", "GET /health"}
+
+
+def _setup(client: TestClient, own: dict[str, str], kind: str | None) -> str | None:
+    if kind == "sale":
+        return str(client.post("/ticket-sales", json=SALE, headers=own).json()[0]["id"])
+    if kind == "checkin":
+        body = {"eventId": EVENT, "uitpasNumber": ACTIVE}
+        return str(client.post("/checkins", json=body, headers=own).json()["id"])
+    if kind == "redemption":
+        body = {"rewardId": REWARD, "uitpasNumber": ACTIVE}
+        return str(client.post("/rewards/redeemed", json=body, headers=own).json()["id"])
+    return None
+
+
+def observe(
+    client: TestClient, login: Callable[[str], dict[str, str]], operation: str, caller: str
+) -> int:
+    call, _ = MATRIX[operation]
+    own = login(LOGINS["desk-own"])
+    created = _setup(client, own, call.setup)
+    holder = holder_id(client, own)
+    headers = login(LOGINS[caller]) if caller != "anonymous" else {}
+    path = call.path.replace("{id}", created or "").replace("{holder}", holder)
+    params = {k: v.replace("{holder}", holder) for k, v in (call.params or {}).items()}
+    response = client.request(call.method, path, params=params, json=call.json, headers=headers)
+    return response.status_code
+
+
+CELLS = [
+    pytest.param(operation, caller, expected[index], id=f"{operation} as {caller}")
+    for operation, (_, expected) in MATRIX.items()
+    for index, caller in enumerate(CALLERS)
+]
+
+
+@pytest.mark.parametrize(("operation", "caller", "expected"), CELLS)
+def test_cell(
+    client: TestClient,
+    login: Callable[[str], dict[str, str]],
+    operation: str,
+    caller: str,
+    expected: int,
+) -> None:
+    assert observe(client, login, operation, caller) == expected
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    app = create_app(Settings(environment="test", database_url="sqlite://"))
+    routes = {
+        f"{method} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    unlisted = sorted(routes - set(MATRIX) - UNGUARDED)
+    assert unlisted == [], f"add these routes to the authorisation matrix: {unlisted}"
+
+
+def test_lists_a_caller_may_read_show_nothing_outside_its_scope(
+    client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    own = login(LOGINS["desk-own"])
+    _setup(client, own, "redemption")
+    _setup(client, own, "sale")
+    mine = client.get("/rewards/redeemed", params={"uitpasNumber": ACTIVE}, headers=own).json()
+    assert mine["totalItems"] == 1
+    for caller in ("admin-foreign",):
+        other = login(LOGINS[caller])
+        seen = client.get("/rewards/redeemed", params={"uitpasNumber": ACTIVE}, headers=other)
+        assert seen.json()["totalItems"] == 0
+    foreign_desk = login(LOGINS["desk-foreign"])
+    sales = client.get("/ticket-sales", params={"eventId": EVENT}, headers=foreign_desk).json()
+    assert sales["totalItems"] == 0
