@@ -13,8 +13,10 @@ from api import errors
 from api.deps import Clock
 from api.routes import (
     auth,
+    card_pdfs,
     catalog,
     checkins,
+    desk_page,
     passes,
     passholders,
     rewards,
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         rewards.router,
         catalog.router,
         passholders.router,
+        card_pdfs.router,
+        desk_page.router,
     ):
         app.include_router(router)
 

@@ -304,5 +304,16 @@ def _count_lines(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
+def _register_command_groups() -> None:
+    """Command groups of other modules; imported here so ``passengine --help`` lists them."""
+    from passengine.cli.admin import admin_app
+    from passengine.cli.cards import cards_app
+
+    app.add_typer(cards_app, name="cards", help="Card stock and printing.")
+    app.add_typer(admin_app, name="admin", help="Referrers and region administration.")
+
+
+_register_command_groups()
+
 if __name__ == "__main__":  # pragma: no cover
     app()
