@@ -22,6 +22,8 @@ from api.routes import (
     rewards,
     tariffs,
     ticket_sales,
+    v1_config,
+    v1_holders,
 )
 from passengine import __version__
 from passengine.config import Settings, get_settings
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         passholders.router,
         card_pdfs.router,
         desk_page.router,
+        v1_config.router,
+        v1_holders.router,
     ):
         app.include_router(router)
 

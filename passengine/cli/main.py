@@ -308,9 +308,11 @@ def _register_command_groups() -> None:
     """Command groups of other modules; imported here so ``passengine --help`` lists them."""
     from passengine.cli.admin import admin_app
     from passengine.cli.cards import cards_app
+    from passengine.cli.config import config_app
 
     app.add_typer(cards_app, name="cards", help="Card stock and printing.")
-    app.add_typer(admin_app, name="admin", help="Referrers and region administration.")
+    app.add_typer(admin_app, name="admin", help="Holders, statuses, cards, audit and GDPR.")
+    app.add_typer(config_app, name="config", help="Region configuration.")
 
 
 _register_command_groups()
