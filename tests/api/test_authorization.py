@@ -34,6 +34,14 @@ LOGINS = {
     "admin-own": "admin-maasmechelen",
     "admin-foreign": "admin-heist",
 }
+REGISTRATION = {
+    "region_id": 1,
+    "name": "Vermeulen",
+    "first_name": "Sara",
+    "birth_date": "1990-06-15",
+    "address": {"street": "Rijksweg 12", "postal_code": "3630"},
+    "insz": "90061540114",
+}
 SALE = [
     {
         "regularPrice": 10,
@@ -51,7 +59,10 @@ class Call:
     params: dict[str, str] | None = None
     json: Any = None
     setup: str | None = None
-    """A write made first by the own desk, whose id the call uses: sale, checkin, redemption."""
+    """A write made first by the own desk, whose id the call uses: sale, checkin, redemption;
+    or ``status``: the id of the active demo holder's status."""
+    content: str | None = None
+    """A text/csv body instead of JSON."""
 
 
 def holder_id(client: TestClient, headers: dict[str, str]) -> str:
@@ -158,6 +169,90 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
         Call("GET", "/cards/social-tariff/1/active"),
         (401, 403, 403, 403, 200, 403),
     ),
+    # --- native API: holders, statuses, cards, lists, audit, GDPR (issue 5) ---
+    "POST /v1/holders": (
+        Call("POST", "/v1/holders", json=REGISTRATION),
+        (401, 403, 403, 201, 201, 403),
+    ),
+    "GET /v1/holders/{holder_id}": (
+        Call("GET", "/v1/holders/{holder}"),
+        (401, 403, 403, 200, 200, 403),
+    ),
+    "PATCH /v1/holders/{holder_id}": (
+        Call("PATCH", "/v1/holders/{holder}", json={"phone": "089 00 00 00"}),
+        (401, 403, 403, 204, 204, 403),
+    ),
+    "POST /v1/holders/{holder_id}/move": (
+        Call(
+            "POST",
+            "/v1/holders/{holder}/move",
+            json={"region_id": 2, "address": {"street": "Bergstraat 4", "postal_code": "2220"}},
+        ),
+        (401, 403, 403, 403, 403, 200),
+    ),
+    "POST /v1/holders/{holder_id}/statuses": (
+        Call(
+            "POST",
+            "/v1/holders/{holder}/statuses",
+            json={"region_id": 1, "target_group": "KANSENSTATUUT"},
+        ),
+        (401, 403, 403, 201, 201, 403),
+    ),
+    "POST /v1/statuses/{status_id}/renew": (
+        Call("POST", "/v1/statuses/{id}/renew", json={}, setup="status"),
+        (401, 403, 403, 201, 201, 403),
+    ),
+    "POST /v1/statuses/{status_id}/suspend": (
+        Call("POST", "/v1/statuses/{id}/suspend", json={"until": "2026-12-31"}, setup="status"),
+        (401, 403, 403, 204, 204, 403),
+    ),
+    "POST /v1/statuses/{status_id}/end": (
+        Call("POST", "/v1/statuses/{id}/end", json={}, setup="status"),
+        (401, 403, 403, 204, 204, 403),
+    ),
+    "POST /v1/regions/{region_id}/statuses/bulk-renewal": (
+        Call("POST", "/v1/regions/1/statuses/bulk-renewal", content="68031412828\n"),
+        (401, 403, 403, 200, 200, 403),
+    ),
+    "POST /v1/regions/{region_id}/cards/stock": (
+        Call(
+            "POST", "/v1/regions/1/cards/stock", content="chip;card\n04AA11BB22CC33;4001000000004\n"
+        ),
+        (401, 403, 403, 201, 201, 403),
+    ),
+    "POST /v1/regions/{region_id}/holders/import": (
+        Call(
+            "POST",
+            "/v1/regions/1/holders/import",
+            content="region_id;uitpas_number;name;first_name;birth_date;postal_code\n"
+            "1;4001000000004;Peeters;An;1980-01-01;3630\n",
+        ),
+        (401, 403, 403, 201, 201, 403),
+    ),
+    "POST /v1/cards/{uitpas_number}/block": (
+        Call("POST", f"/v1/cards/{ACTIVE}/block", json={"reason": "LOST"}),
+        (401, 403, 403, 204, 204, 403),
+    ),
+    "POST /v1/cards/{uitpas_number}/replace": (
+        Call("POST", f"/v1/cards/{ACTIVE}/replace", json={"reason": "LOST"}),
+        (401, 403, 403, 201, 201, 403),
+    ),
+    "GET /v1/referrer/holders": (
+        Call("GET", "/v1/referrer/holders"),
+        (401, 400, 400, 200, 400, 400),
+    ),
+    "GET /v1/audit": (
+        Call("GET", "/v1/audit", {"holder_id": "{holder}"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/holders/{holder_id}/export": (
+        Call("GET", "/v1/holders/{holder}/export"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "DELETE /v1/holders/{holder_id}": (
+        Call("DELETE", "/v1/holders/{holder}"),
+        (401, 403, 403, 403, 204, 403),
+    ),
 }
 
 # Routes outside the profile's authorisation (no caller identity needed or not a spec route).
@@ -170,10 +265,27 @@ def _setup(client: TestClient, own: dict[str, str], kind: str | None) -> str | N
     if kind == "checkin":
         body = {"eventId": EVENT, "uitpasNumber": ACTIVE}
         return str(client.post("/checkins", json=body, headers=own).json()["id"])
+    if kind == "status":
+        holder = holder_id(client, own)
+        admin = _login_cache(client)
+        view = client.get(f"/v1/holders/{holder}", headers=admin).json()
+        return str(view["statuses"][0]["id"])
     if kind == "redemption":
         body = {"rewardId": REWARD, "uitpasNumber": ACTIVE}
         return str(client.post("/rewards/redeemed", json=body, headers=own).json()["id"])
     return None
+
+
+def _login_cache(client: TestClient) -> dict[str, str]:
+    response = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "demo-admin-maasmechelen",
+            "client_secret": "demo-admin-secret",
+        },
+    )
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def observe(
@@ -186,7 +298,13 @@ def observe(
     headers = login(LOGINS[caller]) if caller != "anonymous" else {}
     path = call.path.replace("{id}", created or "").replace("{holder}", holder)
     params = {k: v.replace("{holder}", holder) for k, v in (call.params or {}).items()}
-    response = client.request(call.method, path, params=params, json=call.json, headers=headers)
+    if call.content is not None:
+        headers = headers | {"Content-Type": "text/csv"}
+        response = client.request(
+            call.method, path, params=params, content=call.content, headers=headers
+        )
+    else:
+        response = client.request(call.method, path, params=params, json=call.json, headers=headers)
     return response.status_code
 
 
