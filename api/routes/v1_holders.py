@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import NowDep, PrincipalDep, VaultDep, WritersDep
 from passengine.domain.errors import InvalidInput
-from passengine.domain.statuses import default_end_date
 from passengine.services import card_stock, gdpr, holders, referrer_view, status_changes
 from passengine.services.audit_log import query_audit
 from passengine.services.auth import Principal
@@ -373,7 +372,7 @@ async def bulk_renewal(
                 region_id,
                 text,
                 target_group=target_group,
-                end_date=end_date or default_end_date(today),
+                end_date=end_date,
                 vault=vault,
                 authority=authority,
             )
@@ -390,18 +389,8 @@ async def bulk_renewal(
             return {
                 "applied": apply,
                 "changed": changed,
-                "end_date": plan.end_date.isoformat(),
-                "counts": {
-                    o: plan.count(o)
-                    for o in (
-                        "RENEW",
-                        "NO_STATUS",
-                        "NOT_FOUND",
-                        "NOT_A_MEMBER",
-                        "INVALID",
-                        "DUPLICATE",
-                    )
-                },
+                "end_date": plan.end_date.isoformat() if plan.end_date else None,
+                "counts": {o: plan.count(o) for o in status_changes.OUTCOMES},
                 "lines": [_jsonable(line) for line in plan.lines if line.outcome != "RENEW"],
             }
 

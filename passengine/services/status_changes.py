@@ -205,12 +205,16 @@ def end(session: Session, status_id: int, *, on: date, authority: Authority) -> 
 # --- Bulk renewal ---------------------------------------------------------------------------------
 
 
+OUTCOMES = ("RENEW", "COVERED", "NO_STATUS", "NOT_FOUND", "NOT_A_MEMBER", "INVALID", "DUPLICATE")
+
+
 @dataclass(frozen=True, slots=True)
 class RenewalLine:
     line: int
     outcome: str
-    """RENEW, NO_STATUS (a member without this status: granted when ``grant_missing``),
-    NOT_FOUND, NOT_A_MEMBER, INVALID, DUPLICATE."""
+    """RENEW, COVERED (the current status already runs past the end date), NO_STATUS (a member
+    without this status: granted when ``grant_missing``), NOT_FOUND, NOT_A_MEMBER, INVALID,
+    DUPLICATE."""
     holder_id: str | None = None
     status_id: int | None = None
     reason: str | None = None
@@ -220,7 +224,8 @@ class RenewalLine:
 class RenewalPlan:
     region_id: int
     target_group: str
-    end_date: date
+    end_date: date | None
+    """None: each renewal runs to the 30 April after it starts."""
     lines: list[RenewalLine] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
@@ -237,7 +242,7 @@ def plan_bulk_renewal(
     text: str,
     *,
     target_group: str,
-    end_date: date,
+    end_date: date | None,
     vault: InszVault,
     authority: Authority,
 ) -> RenewalPlan:
@@ -284,18 +289,21 @@ def plan_bulk_renewal(
         if membership_id is None:
             plan.lines.append(RenewalLine(number, "NOT_A_MEMBER", holder_id))
             continue
-        status_id = session.scalar(
-            select(t.SocialTariffStatusRow.id)
+        current = session.execute(
+            select(t.SocialTariffStatusRow.id, t.SocialTariffStatusRow.end_date)
             .where(
                 t.SocialTariffStatusRow.membership_id == membership_id,
                 t.SocialTariffStatusRow.target_group_id == group_id,
             )
             .order_by(t.SocialTariffStatusRow.granted_at.desc(), t.SocialTariffStatusRow.id.desc())
             .limit(1)
-        )
-        plan.lines.append(
-            RenewalLine(number, "RENEW" if status_id else "NO_STATUS", holder_id, status_id)
-        )
+        ).one_or_none()
+        if current is None:
+            plan.lines.append(RenewalLine(number, "NO_STATUS", holder_id))
+        elif end_date is not None and current[1] >= end_date:
+            plan.lines.append(RenewalLine(number, "COVERED", holder_id, current[0]))
+        else:
+            plan.lines.append(RenewalLine(number, "RENEW", holder_id, current[0]))
     return plan
 
 
