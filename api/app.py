@@ -22,6 +22,7 @@ from api.routes import (
     rewards,
     tariffs,
     ticket_sales,
+    uitpas_passholders,
     v1_config,
     v1_holders,
 )
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         rewards.router,
         catalog.router,
         passholders.router,
+        uitpas_passholders.router,
         card_pdfs.router,
         desk_page.router,
         v1_config.router,

@@ -74,6 +74,7 @@ class HolderView:
     street: str | None
     postal_code: str
     nis_code: str
+    municipality: str
     email: str | None
     phone: str | None
     points: int
@@ -354,6 +355,10 @@ def read_holder(
         street=holder.street,
         postal_code=holder.postal_code,
         nis_code=holder.nis_code,
+        municipality=session.scalar(
+            select(t.Municipality.name).where(t.Municipality.nis_code == holder.nis_code)
+        )
+        or holder.nis_code,
         email=holder.email,
         phone=holder.phone,
         points=holder.points,
@@ -527,3 +532,65 @@ def move_region(
         details={"from_regions": old_regions, "to_region": region_id},
     )
     return card.uitpas_number
+
+
+def search_holders(
+    session: Session,
+    *,
+    authority: Authority,
+    region_ids: frozenset[int],
+    insz_hash: str | None = None,
+    uitpas_number: str | None = None,
+    name: str | None = None,
+    first_name: str | None = None,
+    start: int = 0,
+    limit: int = 20,
+) -> tuple[int, list[str]]:
+    """Holder ids of the caller's regions matching every filter given; the search is audited."""
+    query = (
+        select(t.PassHolder.id)
+        .join(t.Membership, t.Membership.holder_id == t.PassHolder.id)
+        .where(t.Membership.region_id.in_(region_ids), t.PassHolder.erased_at.is_(None))
+        .distinct()
+    )
+    if insz_hash is not None:
+        query = query.where(t.PassHolder.insz_hash == insz_hash)
+    if uitpas_number is not None:
+        query = query.join(t.Card, t.Card.holder_id == t.PassHolder.id).where(
+            t.Card.uitpas_number == uitpas_number
+        )
+    if name:
+        query = query.where(func.lower(t.PassHolder.name) == name.strip().lower())
+    if first_name:
+        query = query.where(func.lower(t.PassHolder.first_name) == first_name.strip().lower())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ids = list(session.scalars(query.order_by(t.PassHolder.id).offset(start).limit(limit)))
+    record(
+        session,
+        authority.actor,
+        "holder.searched",
+        details={"results": total, "holder_ids": ids[:50]},
+    )
+    return total, ids
+
+
+def membership_preview(
+    session: Session, holder_id: str, region_id: int, *, today: date
+) -> tuple[str, bool]:
+    """(NOT_POSSIBLE | NEW_MEMBERSHIP | REPLACE_MEMBERSHIP, whether the address must change)."""
+    holder = session.get(t.PassHolder, holder_id)
+    if holder is None:
+        raise NotFound(f"No holder {holder_id}.", code="passholder-not-found")
+    if session.get(t.Region, region_id) is None:
+        raise NotFound(f"No region {region_id}.", code="cardsystem-not-found")
+    memberships = session.scalars(
+        select(t.Membership).where(t.Membership.holder_id == holder_id)
+    ).all()
+    active = [m for m in memberships if m.status is MembershipStatus.ACTIVE]
+    if any(m.region_id == region_id for m in active):
+        kind = "NOT_POSSIBLE"
+    elif active:
+        kind = "REPLACE_MEMBERSHIP"
+    else:
+        kind = "NEW_MEMBERSHIP"
+    return kind, holder.nis_code not in _region_municipalities(session, region_id, today)

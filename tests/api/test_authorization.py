@@ -42,6 +42,14 @@ REGISTRATION = {
     "address": {"street": "Rijksweg 12", "postal_code": "3630"},
     "insz": "90061540114",
 }
+UITPAS_REGISTRATION = {
+    "name": "Lombardi",
+    "firstName": "Giuseppina",
+    "dateOfBirth": "1968-03-14",
+    "address": {"street": "Kastanjelaan 57", "postalCode": "3630", "city": "Maasmechelen"},
+    "registrationCardSystemId": 1,
+    "registrationCardType": "DIGITAL",
+}
 SALE = [
     {
         "regularPrice": 10,
@@ -252,6 +260,43 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     "DELETE /v1/holders/{holder_id}": (
         Call("DELETE", "/v1/holders/{holder}"),
         (401, 403, 403, 403, 204, 403),
+    ),
+    # --- UiTPAS registration operations (issue 5) ---
+    "POST /passholders": (
+        Call("POST", "/passholders", json=UITPAS_REGISTRATION),
+        (401, 403, 403, 200, 200, 403),
+    ),
+    "GET /passholders": (
+        Call("GET", "/passholders", {"inszNumber": "68031412828"}),
+        (401, 403, 403, 200, 200, 200),
+    ),
+    "GET /passholders/{passholderId}": (
+        Call("GET", "/passholders/{holder}"),
+        (401, 403, 403, 200, 200, 403),
+    ),
+    "PUT /passholders/{passholderId}": (
+        Call("PUT", "/passholders/{holder}", json=UITPAS_REGISTRATION),
+        (401, 403, 403, 204, 204, 403),
+    ),
+    "GET /passholders/{passholderId}/memberships/{cardSystemId}": (
+        Call(
+            "GET",
+            "/passholders/{holder}/memberships/2",
+            {"socialTariff": "false", "organizerId": "org-zwaneberg"},
+        ),
+        (401, 403, 403, 200, 200, 200),
+    ),
+    "POST /passholders/{passholderId}/memberships/{cardSystemId}": (
+        Call(
+            "POST",
+            "/passholders/{holder}/memberships/2",
+            json={
+                "cardType": "DIGITAL",
+                "registrationOrganizer": {"id": "org-zwaneberg"},
+                "address": {"street": "Kerkplein 1", "postalCode": "2220", "city": "Heist"},
+            },
+        ),
+        (401, 403, 403, 403, 403, 201),
     ),
 }
 
