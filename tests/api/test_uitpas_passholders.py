@@ -7,12 +7,13 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 Login = Callable[[str], dict[str, str]]
-BODY = {
+INSZ = "01030440234"
+BODY: dict[str, object] = {
     "name": "Janssens",
     "firstName": "Noor",
     "dateOfBirth": "2001-03-04",
     "address": {"street": "Rijksweg 20", "postalCode": "3630", "city": "Maasmechelen"},
-    "inszNumber": "01030440234",
+    "inszNumber": INSZ,
     "registrationCardSystemId": 1,
     "registrationCardType": "DIGITAL",
     "registrationSocialTariffEndDate": "2027-04-30",
@@ -30,9 +31,7 @@ class TestPassholders:
         assert membership["currentCard"]["cardType"] == "DIGITAL"
         assert holder["address"]["city"] == "Maasmechelen"
         assert "inszNumber" not in holder
-        found = client.get(
-            "/passholders", params={"inszNumber": BODY["inszNumber"]}, headers=referrer
-        )
+        found = client.get("/passholders", params={"inszNumber": INSZ}, headers=referrer)
         assert found.json()["totalItems"] == 1
         assert found.json()["member"][0]["id"] == holder["id"]
         update = BODY | {"phoneNumber": "089 12 34 56"}
@@ -49,7 +48,7 @@ class TestPassholders:
         client.post("/passholders", json=BODY, headers=login("referrer-maasmechelen"))
         other = client.get(
             "/passholders",
-            params={"inszNumber": BODY["inszNumber"]},
+            params={"inszNumber": INSZ},
             headers=login("referrer-heist"),
         )
         assert other.json()["totalItems"] == 0
