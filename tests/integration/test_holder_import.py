@@ -188,3 +188,22 @@ class TestGeneratedHolders:
         holders, cards, memberships, statuses = counts(session)
         assert holders == cards == memberships == 10_000
         assert 3_000 < statuses < 5_000  # about 40 % hold a status
+
+
+@pytest.mark.usefixtures("region")
+class TestLargeRefusedFile:
+    def test_a_bad_last_row_of_100_000_leaves_the_database_unchanged(
+        self, session: Session, vault: InszVault, tmp_path: Path
+    ) -> None:
+        places = [Place("9000", "Deel 9000", ("Veldstraat",))]
+        path = tmp_path / "large.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            write_csv(
+                generate_holders(region_id=90, places=places, count=99_999, seed=5, today=TODAY),
+                handle,
+            )
+            handle.write(row(CARD_A, "85073003329") + "\n")  # line 100,001: a bad INSZ
+        with pytest.raises(ImportRefused) as info:
+            run(session, vault, path)
+        assert [e.line for e in info.value.report.rejected] == [100_001]
+        assert counts(session) == (0, 0, 0, 0)
