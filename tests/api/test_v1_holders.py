@@ -435,3 +435,20 @@ def test_a_renewal_without_an_end_date_runs_to_the_30_april_after_its_start(
         status["end_date"]
     ).replace() + (date(2000, 1, 2) - date(2000, 1, 1))
     assert new["end_date"] == f"{date.fromisoformat(new['start_date']).year + 1}-04-30"
+
+
+def test_a_referrer_of_another_region_cannot_touch_this_regions_people(
+    client: TestClient, login: Login
+) -> None:
+    other = login("referrer-heist")
+    holder_id = holder_of(client, login("desk-maasmechelen"), ACTIVE)
+    assert client.get(f"/v1/holders/{holder_id}", headers=other).status_code == 403
+    grant = client.post(
+        f"/v1/holders/{holder_id}/statuses",
+        json={"region_id": 1, "target_group": "KANSENSTATUUT"},
+        headers=other,
+    )
+    assert grant.status_code == 403
+    assert client.post("/v1/holders", json=registration(), headers=other).status_code == 403
+    patch = client.patch(f"/v1/holders/{holder_id}", json={"phone": "0"}, headers=other)
+    assert patch.status_code == 403
