@@ -7,13 +7,15 @@ errors are one line and exit code 1, and nothing is written partially.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from passengine.cli.main import DatabaseOption, _fail, _settings, _today, clean_errors, console
@@ -31,10 +33,16 @@ admin_app = typer.Typer(no_args_is_help=True)
 Region = Annotated[int, typer.Option("--region", help="Region (card system) id.")]
 
 
-def _sessions(database_url: str | None) -> tuple[Settings, Engine, sessionmaker[Session]]:
+@contextmanager
+def _database(database_url: str | None) -> Iterator[tuple[Settings, sessionmaker[Session]]]:
+    """Settings and writer sessions; the engine is disposed however the command ends, so no
+    connection is left for the garbage collector."""
     settings = _settings(database_url)
     engine = make_engine(settings.database_url)
-    return settings, engine, make_sessionmaker(writer(engine))
+    try:
+        yield settings, make_sessionmaker(writer(engine))
+    finally:
+        engine.dispose()
 
 
 @admin_app.command("register")
@@ -55,29 +63,30 @@ def register(
     database_url: DatabaseOption = None,
 ) -> None:
     """Register a holder with a card, a membership and optionally a status."""
-    settings, engine, sessions = _sessions(database_url)
-    now = datetime.now(UTC)
-    with sessions() as session, session.begin():
-        holder_id = holders.register(
-            session,
-            holders.Registration(
-                region_id=region,
-                name=name,
-                first_name=first_name,
-                birth_date=date.fromisoformat(birth_date),
-                address=holders.Address(street, postal_code),
-                insz=insz,
-                uitpas_number=card,
-                status=status_changes.GrantRequest(status, ground) if status else None,
-            ),
-            authority=Authority.operator(),
-            vault=InszVault.from_settings(settings),
-            at=now,
-            today=_today(settings),
-        )
-        number = session.scalar(select(t.Card.uitpas_number).where(t.Card.holder_id == holder_id))
-    engine.dispose()
-    console.print(f"Registered holder {holder_id} with card {number}.")
+    with _database(database_url) as (settings, sessions):
+        now = datetime.now(UTC)
+        with sessions() as session, session.begin():
+            holder_id = holders.register(
+                session,
+                holders.Registration(
+                    region_id=region,
+                    name=name,
+                    first_name=first_name,
+                    birth_date=date.fromisoformat(birth_date),
+                    address=holders.Address(street, postal_code),
+                    insz=insz,
+                    uitpas_number=card,
+                    status=status_changes.GrantRequest(status, ground) if status else None,
+                ),
+                authority=Authority.operator(),
+                vault=InszVault.from_settings(settings),
+                at=now,
+                today=_today(settings),
+            )
+            number = session.scalar(
+                select(t.Card.uitpas_number).where(t.Card.holder_id == holder_id)
+            )
+        console.print(f"Registered holder {holder_id} with card {number}.")
 
 
 @admin_app.command("renew-bulk")
@@ -97,35 +106,34 @@ def renew_bulk(
     """Renew statuses from a list (e.g. the Crossroads Bank's). A dry run unless --apply."""
     if not file.exists():
         _fail(f"no such file: {file}")
-    settings, engine, sessions = _sessions(database_url)
-    today = _today(settings)
-    with sessions() as session, session.begin():
-        plan = status_changes.plan_bulk_renewal(
-            session,
-            region,
-            file.read_text(encoding="utf-8-sig"),
-            target_group=target_group,
-            end_date=date.fromisoformat(end_date) if end_date else None,
-            vault=InszVault.from_settings(settings),
-            authority=Authority.operator(),
-        )
-        until = f"{plan.end_date:%d/%m/%Y}" if plan.end_date else "30 April after each start"
-        table = Table(title=f"Renewal until {until}")
-        for column in ("outcome", "lines"):
-            table.add_column(column)
-        for outcome in status_changes.OUTCOMES:
-            table.add_row(outcome, str(plan.count(outcome)))
-        console.print(table)
-        for line in plan.refused:
-            console.print(f"  line {line.line}: {line.outcome} {line.reason or ''}")
-        if apply:
-            changed = status_changes.apply_bulk_renewal(
-                session, plan, authority=Authority.operator(), at=datetime.now(UTC), today=today
+    with _database(database_url) as (settings, sessions):
+        today = _today(settings)
+        with sessions() as session, session.begin():
+            plan = status_changes.plan_bulk_renewal(
+                session,
+                region,
+                file.read_text(encoding="utf-8-sig"),
+                target_group=target_group,
+                end_date=date.fromisoformat(end_date) if end_date else None,
+                vault=InszVault.from_settings(settings),
+                authority=Authority.operator(),
             )
-            console.print(f"Renewed {changed} statuses.")
-        else:
-            console.print("Dry run: nothing written. Add --apply to renew.")
-    engine.dispose()
+            until = f"{plan.end_date:%d/%m/%Y}" if plan.end_date else "30 April after each start"
+            table = Table(title=f"Renewal until {until}")
+            for column in ("outcome", "lines"):
+                table.add_column(column)
+            for outcome in status_changes.OUTCOMES:
+                table.add_row(outcome, str(plan.count(outcome)))
+            console.print(table)
+            for line in plan.refused:
+                console.print(f"  line {line.line}: {line.outcome} {line.reason or ''}")
+            if apply:
+                changed = status_changes.apply_bulk_renewal(
+                    session, plan, authority=Authority.operator(), at=datetime.now(UTC), today=today
+                )
+                console.print(f"Renewed {changed} statuses.")
+            else:
+                console.print("Dry run: nothing written. Add --apply to renew.")
 
 
 @admin_app.command("import-cards")
@@ -138,21 +146,20 @@ def import_cards(
     """Import card stock, all or nothing."""
     if not file.exists():
         _fail(f"no such file: {file}")
-    _, engine, sessions = _sessions(database_url)
-    try:
-        with sessions() as session, session.begin():
-            report = card_stock.import_stock(
-                session,
-                region,
-                file.read_text(encoding="utf-8-sig"),
-                authority=Authority.operator(),
-            )
-    except card_stock.StockRefused as exc:
-        for line, reason in exc.report.rejected[:20]:
-            console.print(f"  line {line}: {reason}", highlight=False)
-        raise
-    engine.dispose()
-    console.print(f"Imported {report.imported} cards into region {region}.")
+    with _database(database_url) as (_, sessions):
+        try:
+            with sessions() as session, session.begin():
+                report = card_stock.import_stock(
+                    session,
+                    region,
+                    file.read_text(encoding="utf-8-sig"),
+                    authority=Authority.operator(),
+                )
+        except card_stock.StockRefused as exc:
+            for line, reason in exc.report.rejected[:20]:
+                console.print(f"  line {line}: {reason}", highlight=False)
+            raise
+        console.print(f"Imported {report.imported} cards into region {region}.")
 
 
 @admin_app.command("block-card")
@@ -162,13 +169,12 @@ def block_card(
     reason: Annotated[str, typer.Option()] = "LOST",
     database_url: DatabaseOption = None,
 ) -> None:
-    _, engine, sessions = _sessions(database_url)
-    with sessions() as session, session.begin():
-        card_stock.block(
-            session, number, reason=reason, authority=Authority.operator(), at=datetime.now(UTC)
-        )
-    engine.dispose()
-    console.print(f"Card {number} blocked ({reason}).")
+    with _database(database_url) as (_, sessions):
+        with sessions() as session, session.begin():
+            card_stock.block(
+                session, number, reason=reason, authority=Authority.operator(), at=datetime.now(UTC)
+            )
+        console.print(f"Card {number} blocked ({reason}).")
 
 
 @admin_app.command("replace-card")
@@ -182,18 +188,17 @@ def replace_card(
     database_url: DatabaseOption = None,
 ) -> None:
     """Block a card and give its holder a new one (points and history carry over)."""
-    _, engine, sessions = _sessions(database_url)
-    with sessions() as session, session.begin():
-        replacement = card_stock.replace(
-            session,
-            number,
-            new_number=new,
-            reason=reason,
-            authority=Authority.operator(),
-            at=datetime.now(UTC),
-        )
-    engine.dispose()
-    console.print(f"Card {number} replaced by {replacement}.")
+    with _database(database_url) as (_, sessions):
+        with sessions() as session, session.begin():
+            replacement = card_stock.replace(
+                session,
+                number,
+                new_number=new,
+                reason=reason,
+                authority=Authority.operator(),
+                at=datetime.now(UTC),
+            )
+        console.print(f"Card {number} replaced by {replacement}.")
 
 
 @admin_app.command("follow-up")
@@ -209,32 +214,31 @@ def follow_up(
     database_url: DatabaseOption = None,
 ) -> None:
     """A referrer's follow-up list (CSV with --out)."""
-    settings, engine, sessions = _sessions(database_url)
-    with sessions() as session, session.begin():
-        found = session.get(t.Referrer, referrer)
-        if found is None:
-            _fail(f"no referrer {referrer}")
-        authority = Authority(CLI_OPERATOR, None, referrer=found)
-        if list_ == "registered":
-            rows = referrer_view.registered(session, authority=authority)
-        elif list_ == "expiring":
-            rows = referrer_view.expiring(
-                session, days=days, authority=authority, today=_today(settings)
-            )
-        elif list_ == "inactive":
-            rows = referrer_view.inactive(
-                session, months=months, authority=authority, today=_today(settings)
-            )
+    with _database(database_url) as (settings, sessions):
+        with sessions() as session, session.begin():
+            found = session.get(t.Referrer, referrer)
+            if found is None:
+                _fail(f"no referrer {referrer}")
+            authority = Authority(CLI_OPERATOR, None, referrer=found)
+            if list_ == "registered":
+                rows = referrer_view.registered(session, authority=authority)
+            elif list_ == "expiring":
+                rows = referrer_view.expiring(
+                    session, days=days, authority=authority, today=_today(settings)
+                )
+            elif list_ == "inactive":
+                rows = referrer_view.inactive(
+                    session, months=months, authority=authority, today=_today(settings)
+                )
+            else:
+                _fail("--list is registered, expiring or inactive")
+        if out is not None:
+            out.write_text(referrer_view.to_csv(rows), encoding="utf-8")
+            console.print(f"Wrote {len(rows)} people to {out}.")
         else:
-            _fail("--list is registered, expiring or inactive")
-    engine.dispose()
-    if out is not None:
-        out.write_text(referrer_view.to_csv(rows), encoding="utf-8")
-        console.print(f"Wrote {len(rows)} people to {out}.")
-    else:
-        for row in rows:
-            end = row.status_end_date or ""
-            console.print(f"{row.name}, {row.first_name}  {row.uitpas_number or ''}  {end}")
+            for row in rows:
+                end = row.status_end_date or ""
+                console.print(f"{row.name}, {row.first_name}  {row.uitpas_number or ''}  {end}")
 
 
 @admin_app.command("audit")
@@ -246,18 +250,18 @@ def audit(
     database_url: DatabaseOption = None,
 ) -> None:
     """The audit trail of a holder or of a client."""
-    _, engine, sessions = _sessions(database_url)
-    with sessions() as session, session.begin():
-        total, entries = query_audit(
-            session, principal=None, holder_id=holder, actor_client_id=actor, limit=limit
-        )
-    engine.dispose()
-    console.print(f"{total} entries")
-    for e in entries:
-        console.print(
-            f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor_label or '':30} {e.action:28} {e.subject or ''}",
-            highlight=False,
-        )
+    with _database(database_url) as (_, sessions):
+        with sessions() as session, session.begin():
+            total, entries = query_audit(
+                session, principal=None, holder_id=holder, actor_client_id=actor, limit=limit
+            )
+        console.print(f"{total} entries")
+        for e in entries:
+            who = e.actor_label or ""
+            console.print(
+                f"{e.at:%Y-%m-%d %H:%M:%S}  {who:30} {e.action:28} {e.subject or ''}",
+                highlight=False,
+            )
 
 
 @admin_app.command("export")
@@ -268,20 +272,19 @@ def export(
     database_url: DatabaseOption = None,
 ) -> None:
     """Everything about a holder (GDPR access request)."""
-    settings, engine, sessions = _sessions(database_url)
-    with sessions() as session, session.begin():
-        document = gdpr.export_holder(
-            session,
-            holder,
-            principal=None,
-            actor=CLI_OPERATOR,
-            vault=InszVault.from_settings(settings),
+    with _database(database_url) as (settings, sessions):
+        with sessions() as session, session.begin():
+            document = gdpr.export_holder(
+                session,
+                holder,
+                principal=None,
+                actor=CLI_OPERATOR,
+                vault=InszVault.from_settings(settings),
+            )
+        out.write_text(
+            json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
-    engine.dispose()
-    out.write_text(
-        json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-    )
-    console.print(f"Wrote {out}.")
+        console.print(f"Wrote {out}.")
 
 
 @admin_app.command("erase")
@@ -294,8 +297,9 @@ def erase(
     """Erase a holder's personal data (sales and check-ins stay, anonymous)."""
     if not yes:
         _fail("erasing cannot be undone: add --yes")
-    _, engine, sessions = _sessions(database_url)
-    with sessions() as session, session.begin():
-        gdpr.erase_holder(session, holder, principal=None, actor=CLI_OPERATOR, at=datetime.now(UTC))
-    engine.dispose()
-    console.print(f"Erased holder {holder}.")
+    with _database(database_url) as (_, sessions):
+        with sessions() as session, session.begin():
+            gdpr.erase_holder(
+                session, holder, principal=None, actor=CLI_OPERATOR, at=datetime.now(UTC)
+            )
+        console.print(f"Erased holder {holder}.")

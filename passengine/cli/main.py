@@ -111,8 +111,10 @@ def db_upgrade(
     """Bring the schema up to date (Alembic ``upgrade head``)."""
     settings = _settings(database_url)
     engine = make_engine(settings.database_url)
-    migrate.upgrade(engine, revision)
-    engine.dispose()
+    try:
+        migrate.upgrade(engine, revision)
+    finally:
+        engine.dispose()
     console.print(f"Schema at {revision} on {engine.url.render_as_string(hide_password=True)}")
 
 
