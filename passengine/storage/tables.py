@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from passengine.domain.card_prices import CardPriceReason
 from passengine.domain.model import (
     CalendarType,
     CardStatus,
@@ -388,6 +389,34 @@ class TariffConfigRow(Base):
     __table_args__ = (
         UniqueConstraint("region_id", "version"),
         CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+
+class CardPriceRow(Base):
+    """One price of a region's card price list (``passengine.domain.card_prices``).
+
+    The rows sharing a ``valid_from`` day form one list; the newest list that has started is in
+    force. Lists that have started are never edited, so what a card cost stays known.
+    """
+
+    __tablename__ = "card_prices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[CardPriceReason] = mapped_column(str_enum(CardPriceReason, "card_price_reason"))
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    with_status: Mapped[bool | None] = mapped_column(Boolean)
+    price_cents: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age_not_negative"),
+        CheckConstraint(
+            "min_age IS NULL OR max_age IS NULL OR max_age >= min_age", name="age_range"
+        ),
+        Index("ix_card_prices_region_id_valid_from", "region_id", "valid_from"),
     )
 
 

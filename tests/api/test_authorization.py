@@ -60,6 +60,38 @@ SALE = [
 ]
 
 
+# Bodies of the region-configuration operations (all in region 1, Maasland).
+CONFIG_MUNICIPALITY = {
+    "nis_code": "73109",
+    "name": "Voeren",
+    "postal_codes": [{"code": "3790", "place": "Moelingen"}],
+}
+CONFIG_ORGANIZER = {"id": "org-new", "name": "Nieuw", "nis_code": "73107", "regions": [1]}
+CONFIG_EVENT = {
+    "id": "evt-new",
+    "organizer_id": ORGANIZER,
+    "title": "Nieuw",
+    "location_nis_code": "73107",
+    "domain": "CULTURE",
+    "calendar_type": "PERMANENT",
+}
+CONFIG_REWARD = {
+    "id": "rwd-new",
+    "region_id": 1,
+    "title": "Nieuw",
+    "type": "POINTS",
+    "points": 2,
+    "promotional_description": "Nieuw voordeel.",
+}
+CONFIG_CLIENT = {
+    "client_id": "client-new",
+    "name": "Nieuw",
+    "role": "REGION_ADMIN",
+    "permissions": ["REGION_ADMIN"],
+    "regions": [1],
+}
+
+
 @dataclass(frozen=True)
 class Call:
     method: str
@@ -297,6 +329,177 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
             },
         ),
         (401, 403, 403, 403, 403, 201),
+    ),
+    # --- native API: region configuration (issue 5) ---
+    "GET /v1/regions": (Call("GET", "/v1/regions"), (401, 403, 403, 403, 200, 200)),
+    "GET /v1/regions/{region_id}": (
+        Call("GET", "/v1/regions/1"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "PATCH /v1/regions/{region_id}": (
+        Call("PATCH", "/v1/regions/1", json={"contact_line": "Vragen? Bel het UiTPAS-loket."}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/municipalities": (
+        Call("POST", "/v1/municipalities", json=CONFIG_MUNICIPALITY),
+        (401, 403, 403, 403, 201, 201),
+    ),
+    "GET /v1/municipalities/{nis_code}": (
+        Call("GET", "/v1/municipalities/73107"),
+        (401, 403, 403, 403, 200, 200),
+    ),
+    "PATCH /v1/municipalities/{nis_code}": (
+        Call("PATCH", "/v1/municipalities/73107", json={"name": "Maasmechelen"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/regions/{region_id}/municipalities": (
+        Call(
+            "POST",
+            "/v1/regions/1/municipalities",
+            json={"nis_code": "73042", "joined_on": "2020-01-01", "left_on": "2025-01-01"},
+        ),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "PATCH /v1/regions/{region_id}/municipalities/{nis_code}": (
+        Call("PATCH", "/v1/regions/1/municipalities/73042", json={"left_on": "2027-01-01"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "DELETE /v1/regions/{region_id}/municipalities/{nis_code}": (
+        Call("DELETE", "/v1/regions/1/municipalities/73042"),
+        (401, 403, 403, 403, 409, 403),  # Lanaken's period has started: 409 past the check
+    ),
+    "GET /v1/regions/{region_id}/target-groups": (
+        Call("GET", "/v1/regions/1/target-groups"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/regions/{region_id}/target-groups": (
+        Call("POST", "/v1/regions/1/target-groups", json={"code": "SENIOR", "name": "Senioren"}),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "PATCH /v1/regions/{region_id}/target-groups/{code}": (
+        Call("PATCH", "/v1/regions/1/target-groups/KANSENSTATUUT", json={"name": "Kansen"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/regions/{region_id}/grounds": (
+        Call("GET", "/v1/regions/1/grounds"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/regions/{region_id}/grounds": (
+        Call("POST", "/v1/regions/1/grounds", json={"code": "JEUGDHULP", "name": "Jeugdhulp"}),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "PATCH /v1/regions/{region_id}/grounds/{code}": (
+        Call("PATCH", "/v1/regions/1/grounds/LEEFLOON", json={"name": "Leefloon"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/regions/{region_id}/tariffs": (
+        Call("GET", "/v1/regions/1/tariffs"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "PUT /v1/regions/{region_id}/tariffs": (
+        Call("PUT", "/v1/regions/1/tariffs", json={"tariff_name": "Kansentarief"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/regions/{region_id}/tariffs/versions": (
+        Call("GET", "/v1/regions/1/tariffs/versions"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/regions/{region_id}/tariffs/versions/{version}": (
+        Call("GET", "/v1/regions/1/tariffs/versions/1"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/regions/{region_id}/limit-defaults": (
+        Call("GET", "/v1/regions/1/limit-defaults"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/regions/{region_id}/card-prices": (
+        Call("GET", "/v1/regions/1/card-prices"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "PUT /v1/regions/{region_id}/card-prices/{valid_from}": (
+        Call(
+            "PUT",
+            "/v1/regions/1/card-prices/2027-01-01",
+            json={"prices": [{"reason": "FIRST_CARD", "price_cents": 500}]},
+        ),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/organizers": (
+        Call("POST", "/v1/organizers", json=CONFIG_ORGANIZER),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "GET /v1/organizers/{organizer_id}": (
+        Call("GET", f"/v1/organizers/{ORGANIZER}"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "PATCH /v1/organizers/{organizer_id}": (
+        Call("PATCH", f"/v1/organizers/{ORGANIZER}", json={"street": "Kastanjelaan 2"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/desks": (
+        Call(
+            "POST",
+            "/v1/desks",
+            json={"id": "desk-new", "organizer_id": ORGANIZER, "name": "Kassa", "kind": "TICKETS"},
+        ),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "PATCH /v1/desks/{desk_id}": (
+        Call("PATCH", "/v1/desks/desk-cc-maasmechelen", json={"name": "Ticketbalie"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/regions/{region_id}/referrers": (
+        Call("GET", "/v1/regions/1/referrers"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/referrers": (
+        Call(
+            "POST",
+            "/v1/referrers",
+            json={"id": "ref-new", "region_id": 1, "name": "Buurtwerk", "kind": "OTHER"},
+        ),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "PATCH /v1/referrers/{referrer_id}": (
+        Call("PATCH", "/v1/referrers/ref-ocmw-maasmechelen", json={"may_grant_status": True}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/events": (
+        Call("POST", "/v1/events", json=CONFIG_EVENT),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "GET /v1/events/{event_id}": (
+        Call("GET", f"/v1/events/{EVENT}"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "PATCH /v1/events/{event_id}": (
+        Call("PATCH", f"/v1/events/{EVENT}", json={"title": "Comedy-avond"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/rewards": (
+        Call("POST", "/v1/rewards", json=CONFIG_REWARD),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "PATCH /v1/rewards/{reward_id}": (
+        Call("PATCH", f"/v1/rewards/{REWARD}", json={"points": 25}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/clients": (Call("GET", "/v1/clients"), (401, 403, 403, 403, 200, 200)),
+    "POST /v1/clients": (
+        Call("POST", "/v1/clients", json=CONFIG_CLIENT),
+        (401, 403, 403, 403, 201, 403),
+    ),
+    "GET /v1/clients/{client_id}": (
+        Call("GET", "/v1/clients/demo-desk-maasmechelen"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "PATCH /v1/clients/{client_id}": (
+        Call("PATCH", "/v1/clients/demo-desk-maasmechelen", json={"name": "Ticketbalie CC"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/clients/{client_id}/rotate-secret": (
+        Call("POST", "/v1/clients/demo-referrer-maasmechelen/rotate-secret"),
+        (401, 403, 403, 403, 200, 403),
     ),
 }
 
