@@ -272,7 +272,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
     from api.app import create_app
 
-    console.print(f"Serving on http://{host}:{port} (API docs at /docs)")
+    console.print(f"Serving on http://{host}:{port}: the desk page at /desk, API docs at /docs")
     if workers > 1:
         # Workers import the app themselves; the settings reach them through the environment.
         import os
