@@ -503,6 +503,15 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
     ),
     # --- the desk page's own endpoint (issue 8) ---
     "GET /v1/desk/events": (Call("GET", "/v1/desk/events"), (401, 200, 200, 403, 403, 403)),
+    # --- printed cards (issue 6) ---
+    "GET /v1/cards/{uitpas_number}/pdf": (
+        Call("GET", f"/v1/cards/{ACTIVE}/pdf"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/cards/pdf": (
+        Call("POST", "/v1/cards/pdf", json={"uitpas_numbers": [ACTIVE]}),
+        (401, 403, 403, 403, 200, 403),
+    ),
 }
 
 # Routes outside the profile's authorisation (no caller identity needed or not a spec route).

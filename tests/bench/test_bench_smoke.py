@@ -31,3 +31,13 @@ def test_bulk_import_benchmark_prints_its_rate() -> None:
     out = run("bench.bulk_import", "--count", "300")
     assert "holders         300" in out
     assert "rows per second" in out
+
+
+def test_cards_benchmark_prints_its_rate_in_memory_and_streamed() -> None:
+    out = run("bench.cards", "--count", "12")
+    assert "cards            12 (CR80" in out
+    assert "cards per second" in out
+    out = run("bench.cards", "--count", "25", "--stream", "--sheet", "A4")
+    assert "streamed to a file" in out
+    assert "pages            6" in out
+    assert "peak RSS" in out
