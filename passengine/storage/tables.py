@@ -476,6 +476,8 @@ class TicketSale(Base):
         Index("ix_ticket_sales_holder_id_created_at", "holder_id", "created_at"),
         Index("ix_ticket_sales_group_pass_id_created_at", "group_pass_id", "created_at"),
         Index("ix_ticket_sales_organizer_id_created_at", "organizer_id", "created_at"),
+        Index("ix_ticket_sales_region_id_created_at", "region_id", "created_at"),
+        Index("ix_ticket_sales_created_at", "created_at"),
         Index(
             "ix_ticket_sales_region_id_nis_created_at",
             "region_id",
@@ -516,6 +518,8 @@ class Checkin(Base):
         CheckConstraint("points >= 0", name="points_not_negative"),
         Index("ix_checkins_holder_id_event_id", "holder_id", "event_id"),
         Index("ix_checkins_organizer_id_created_at", "organizer_id", "created_at"),
+        Index("ix_checkins_created_at", "created_at"),
+        Index("ix_checkins_holder_id_created_at", "holder_id", "created_at"),
     )
 
 
@@ -666,3 +670,37 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     __table_args__ = (Index("ix_audit_log_actor_client_id_at", "actor_client_id", "at"),)
+
+
+# --- Reports -------------------------------------------------------------------------------------
+class ReportJob(Base):
+    """A report made in the background: a year of a large region takes longer than a request
+    may. The file is kept in the database, so any worker can serve it, until ``expires_at``."""
+
+    __tablename__ = "report_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    organizer_id: Mapped[str | None] = mapped_column(ForeignKey("organizers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="STARTED")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    """Percent done, for a progress bar."""
+    message: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('STARTED', 'AVAILABLE', 'FAILED')", name="status"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_percent"),
+        Index("ix_report_jobs_region_id_created_at", "region_id", "created_at"),
+        Index("ix_report_jobs_organizer_id_created_at", "organizer_id", "created_at"),
+    )
