@@ -17,8 +17,10 @@ from api.routes import (
     catalog,
     checkins,
     desk_page,
+    financial_reports,
     passes,
     passholders,
+    reports,
     rewards,
     tariffs,
     ticket_sales,
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         desk_page.router,
         v1_config.router,
         v1_holders.router,
+        reports.router,
+        financial_reports.router,
     ):
         app.include_router(router)
 

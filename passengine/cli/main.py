@@ -19,9 +19,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from passengine.config import Settings, get_settings
 from passengine.domain.errors import PassEngineError
+from passengine.services.activity_history import generate_history, holder_ids_for_cards
 from passengine.services.audit import CLI_OPERATOR
 from passengine.services.fixtures import (
     RegionLoadResult,
@@ -236,17 +238,37 @@ def demo(
     if not region_dirs:
         _fail(f"no demo regions under {settings.fixtures_dir / 'regions'}")
     results: list[RegionLoadResult] = []
+    today = _today(settings)
     for region_dir in region_dirs:
         with sessions() as session:
-            results.append(
-                load_region(
-                    session, region_dir, vault=vault, today=_today(settings), actor=CLI_OPERATOR
-                )
-            )
+            result = load_region(session, region_dir, vault=vault, today=today, actor=CLI_OPERATOR)
+            results.append(result)
+            _demo_history(session, region_dir, result, today=today)
     engine.dispose()
     _print_demo(sorted(results, key=lambda r: r.region_id), database)
     if serve_api:
         _serve(settings, host, port, 1)
+
+
+def _demo_history(
+    session: Session, region_dir: Path, result: RegionLoadResult, *, today: date
+) -> None:
+    """Give the region a past (its file's ``[activity_history]``), leaving the hand-written demo
+    holders out so the desk scenarios of the README stay as documented."""
+    section = read_region_file(region_dir).activity_history
+    if section is None:
+        return
+    generated = generate_history(
+        session,
+        region_id=result.region_id,
+        spec=section.to_spec(),
+        today=today,
+        exclude_holder_ids=holder_ids_for_cards(session, result.demo_cards.values()),
+    )
+    console.print(
+        f"History of region {result.region_id} ({result.region_name}), {section.months} months: "
+        f"{generated.events} events, {generated.sales} sales, {generated.checkins} check-ins."
+    )
 
 
 def _print_demo(results: list[RegionLoadResult], database: Path) -> None:
@@ -311,10 +333,14 @@ def _register_command_groups() -> None:
     from passengine.cli.admin import admin_app
     from passengine.cli.cards import cards_app
     from passengine.cli.config import config_app
+    from passengine.cli.reports import report_app
 
     app.add_typer(cards_app, name="cards", help="Card stock and printing.")
     app.add_typer(admin_app, name="admin", help="Holders, statuses, cards, audit and GDPR.")
     app.add_typer(config_app, name="config", help="Region configuration.")
+    app.add_typer(
+        report_app, name="report", help="Settlements, budgets, participation, annual report."
+    )
 
 
 _register_command_groups()

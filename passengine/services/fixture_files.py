@@ -24,6 +24,7 @@ from passengine.domain.model import (
     Period,
     ReferrerKind,
 )
+from passengine.services.activity_history import MAX_MONTHS, HistorySpec
 
 _RELATIVE = re.compile(r"^(?P<days>[+-]\d+)d(?:\s+(?P<hh>\d{1,2}):(?P<mm>\d{2}))?$")
 
@@ -204,6 +205,23 @@ class SyntheticHoldersIn(_Strict):
     target_group: str = "KANSENSTATUUT"
 
 
+class ActivityHistoryIn(_Strict):
+    """A synthetic past of sales and check-ins, which ``passengine demo`` generates after loading
+    the region (``services.activity_history``); plain fixture loading leaves it out."""
+
+    months: int = Field(default=12, ge=1, le=MAX_MONTHS)
+    seed: int
+    status_participation: float = Field(default=0.35, ge=0, le=1)
+    other_participation: float = Field(default=0.08, ge=0, le=1)
+    sale_share: float = Field(default=0.85, ge=0, le=1)
+    checkin_share: float = Field(default=0.6, ge=0, le=1)
+    max_events_per_organizer: int = Field(default=2, ge=1, le=31)
+    sales_per_month: int | None = Field(default=None, ge=0, le=10_000_000)
+
+    def to_spec(self) -> HistorySpec:
+        return HistorySpec(**self.model_dump())
+
+
 class CardStockIn(_Strict):
     count: int = Field(ge=0, le=100_000)
     seed: int
@@ -258,6 +276,7 @@ class RegionFile(_Strict):
     rewards: list[RewardIn] = []
     synthetic_holders: SyntheticHoldersIn | None = None
     card_stock: CardStockIn | None = None
+    activity_history: ActivityHistoryIn | None = None
     source: Path | None = Field(default=None, exclude=True)
     """The file this was read from (set by the reader, not by the file)."""
 

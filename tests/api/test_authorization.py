@@ -50,6 +50,14 @@ UITPAS_REGISTRATION = {
     "registrationCardSystemId": 1,
     "registrationCardType": "DIGITAL",
 }
+REPORT_PERIOD = {"region_id": "1", "start": "2026-11-01", "end": "2026-11-30"}
+REPORT_JOB = {
+    "kind": "settlement",
+    "format": "csv",
+    "region_id": 1,
+    "period": {"start": "2026-11-01", "end": "2026-11-30"},
+}
+FINANCIAL_PERIOD = {"startDate": "2026-11-01", "endDate": "2026-11-30"}
 SALE = [
     {
         "regularPrice": 10,
@@ -512,6 +520,67 @@ MATRIX: dict[str, tuple[Call, tuple[int, ...]]] = {
         Call("POST", "/v1/cards/pdf", json={"uitpas_numbers": [ACTIVE]}),
         (401, 403, 403, 403, 200, 403),
     ),
+    # --- reports (issue 7) ---
+    "GET /v1/reports/settlement": (
+        Call("GET", "/v1/reports/settlement", REPORT_PERIOD),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/reports/budgets": (
+        Call("GET", "/v1/reports/budgets", {"region_id": "1", "year": "2026"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/reports/participation": (
+        Call("GET", "/v1/reports/participation", REPORT_PERIOD),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/reports/annual": (
+        Call("GET", "/v1/reports/annual", {"region_id": "1", "year": "2026", "format": "json"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "POST /v1/reports/jobs": (
+        Call("POST", "/v1/reports/jobs", json=REPORT_JOB),
+        (401, 403, 403, 403, 202, 403),
+    ),
+    "GET /v1/reports/jobs": (
+        Call("GET", "/v1/reports/jobs", {"region_id": "1"}),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/reports/jobs/{job_id}": (
+        Call("GET", "/v1/reports/jobs/{id}", setup="report"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /v1/reports/jobs/{job_id}/file": (
+        Call("GET", "/v1/reports/jobs/{id}/file", setup="report"),
+        (401, 403, 403, 403, 200, 403),
+    ),
+    "GET /organizers/{organizerId}/financial-reports/periods": (
+        Call("GET", f"/organizers/{ORGANIZER}/financial-reports/periods"),
+        (401, 200, 403, 403, 200, 403),
+    ),
+    "POST /organizers/{organizerId}/financial-reports": (
+        Call("POST", f"/organizers/{ORGANIZER}/financial-reports", json=FINANCIAL_PERIOD),
+        (401, 200, 403, 403, 200, 403),
+    ),
+    "GET /organizers/{organizerId}/financial-reports": (
+        Call("GET", f"/organizers/{ORGANIZER}/financial-reports"),
+        (401, 200, 403, 403, 200, 403),
+    ),
+    "GET /organizers/{organizerId}/financial-reports/{reportId}": (
+        Call("GET", f"/organizers/{ORGANIZER}/financial-reports/{{id}}", setup="financial"),
+        (401, 200, 403, 403, 200, 403),
+    ),
+    "GET /organizers/{organizerId}/financial-reports/{reportId}/download-link": (
+        Call(
+            "GET",
+            f"/organizers/{ORGANIZER}/financial-reports/{{id}}/download-link",
+            setup="financial",
+        ),
+        (401, 200, 403, 403, 200, 403),
+    ),
+    "GET /organizers/{organizerId}/financial-reports/{reportId}.zip": (
+        Call("GET", f"/organizers/{ORGANIZER}/financial-reports/{{id}}.zip", setup="financial"),
+        (401, 200, 403, 403, 200, 403),
+    ),
 }
 
 # Routes outside the profile's authorisation (no caller identity needed or not a spec route).
@@ -530,6 +599,13 @@ def _setup(client: TestClient, own: dict[str, str], kind: str | None) -> str | N
         admin = _login_cache(client)
         view = client.get(f"/v1/holders/{holder}", headers=admin).json()
         return str(view["statuses"][0]["id"])
+    if kind == "report":
+        admin = _login_cache(client)
+        return str(client.post("/v1/reports/jobs", json=REPORT_JOB, headers=admin).json()["id"])
+    if kind == "financial":
+        admin = _login_cache(client)
+        path = f"/organizers/{ORGANIZER}/financial-reports"
+        return str(client.post(path, json=FINANCIAL_PERIOD, headers=admin).json()["id"])
     if kind == "redemption":
         body = {"rewardId": REWARD, "uitpasNumber": ACTIVE}
         return str(client.post("/rewards/redeemed", json=body, headers=own).json()["id"])

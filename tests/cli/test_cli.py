@@ -147,6 +147,12 @@ class TestDemo:
         assert "demo-desk-secret" in out
         url = f"sqlite:///{database}"
         assert count(url, t.Region) == len(REGION_DIRS) == 3
+        # Every region gets its past: one line each, and sales and check-ins in the database.
+        assert out.count("History of region") == 3
+        sales = count(url, t.TicketSale)
+        assert sales > 0
+        assert count(url, t.Checkin) > 0
         # Run again: the database is recreated, not appended to.
         assert invoke("demo", "--database", str(database), "--no-serve")[0] == 0
         assert count(url, t.Region) == 3
+        assert count(url, t.TicketSale) == sales
