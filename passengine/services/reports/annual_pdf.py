@@ -39,26 +39,14 @@ from passengine.services.reports.report_charts import (
     months_chart,
     reach_chart,
 )
+from passengine.services.reports.settlement_files import MONTHS_NL, date_nl
 
 TZ = ZoneInfo("Europe/Brussels")
 FONT_FAMILY = "DejaVu Sans"
 NOTHING = "–"
 """Shown where there is nothing to show (no budget, nobody to divide by), unlike "x"."""
 DOMAIN_LABELS = {"CULTURE": "Cultuur", "YOUTH": "Jeugd", "SPORT": "Sport", "OTHER": "Andere"}
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+MONTHS = MONTHS_NL
 MONTHS_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 HEADER_BG = colors.HexColor("#1f5f8b")
 ZEBRA = colors.HexColor("#f1f4f6")
@@ -502,10 +490,7 @@ def _policy_note(policy: str | None) -> str:
 
 
 def _date_nl(iso: str | None) -> str:
-    if not iso:
-        return "?"
-    day = date.fromisoformat(iso)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return date_nl(date.fromisoformat(iso)) if iso else "?"
 
 
 def _month_label(label: str, *, short: bool, with_year: bool) -> str:

@@ -91,7 +91,7 @@ def euro_amount(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-_MONTHS_NL = (
+MONTHS_NL = (
     "januari",
     "februari",
     "maart",
@@ -109,7 +109,7 @@ _MONTHS_NL = (
 
 def date_nl(day: date) -> str:
     """1 maart 2026."""
-    return f"{day.day} {_MONTHS_NL[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS_NL[day.month - 1]} {day.year}"
 
 
 def period_nl(period: LocalPeriod) -> str:
