@@ -221,21 +221,23 @@ CULTURE, YOUTH, SPORT, OTHER = (
 )
 
 
-A, B, C, GONE = "73901", "73902", "73903", "73904"
+A, B, C, GONE, HALF = "73901", "73902", "73903", "73904", "73906"
 
 
 @pytest.fixture
 def world(session: Session) -> World:
     """The hand-made region (figures worked out in ``test_hand_made_region``).
 
-    Municipalities: A (``Gemeente 73901``: Deel 3901, Deel 3902), B (Kleindorp: Centrum) and
-    GONE (left the region before the period) in the region; C (Verweg: Noord) outside it, where
-    one status holder lives. The period is February to May 2026, across the DST change.
+    Municipalities: A (``Gemeente 73901``: Deel 3901, Deel 3902), B (Kleindorp: Centrum), HALF
+    (Halfweg, left the region during the period) and GONE (left before it) in the region; C
+    (Verweg: Noord) outside it, where one status holder lives. The period is February to May
+    2026, across the DST change.
     """
     w = World(session, region_id=REGION, nis_code=A, postal_code="3901")
     w.municipality(B, "Kleindorp", ("Centrum",), joined=date(2020, 1, 1))
     w.municipality(C, "Verweg", ("Noord",))
     w.municipality(GONE, "Vertrokken", ("Oud",), joined=date(2020, 1, 1), left=date(2025, 1, 1))
+    w.municipality(HALF, "Halfweg", (), joined=date(2020, 1, 1), left=date(2026, 3, 1))
     make_region(session, region_id=OTHER_REGION, nis_code="73905", postal_codes=("3905",))
     a1, a2, b1 = w.sub(A, "Deel 3901"), w.sub(A, "Deel 3902"), w.sub(B, "Centrum")
 
@@ -270,8 +272,10 @@ def world(session: Session) -> World:
     h7 = w.status_holder(B, b1)
     w.checkin(h7, SPORT, at("2026-03-10 10:00"), cancelled=True)
     w.sale(h7, SPORT, at("2026-03-11 10:00"), cancelled=True)
-    # h8 lives in C (outside the region), member of it: reached, first-time in May.
+    # h8 lives in C (outside the region), member of it: reached, first-time in May (a
+    # cancelled check-in in 2025 does not count as activity).
     h8 = w.status_holder(C)
+    w.checkin(h8, OTHER, at("2025-06-01 10:00"), cancelled=True)
     w.checkin(h8, OTHER, at("2026-05-05 10:00"))
     # h9 A/Deel 3901, a status holder of the other region only: excluded everywhere.
     h9, m9 = w.holder(A, a1, region_id=OTHER_REGION)
@@ -344,6 +348,12 @@ def test_hand_made_region(session: Session, world: World) -> None:
                 ],
             },
             {
+                "nis_code": HALF,
+                "name": "Halfweg",
+                **reach(0, 0, None),
+                "sub_municipalities": [{"id": None, "name": None, **reach(0, 0, None)}],
+            },
+            {
                 "nis_code": B,
                 "name": "Kleindorp",
                 **reach(4, 1, 25.0),
@@ -383,6 +393,7 @@ def test_hand_made_region(session: Session, world: World) -> None:
         "total": 3,
         "municipalities": [
             {"nis_code": A, "name": "Gemeente 73901", "count": 1},
+            {"nis_code": HALF, "name": "Halfweg", "count": 0},
             {"nis_code": B, "name": "Kleindorp", "count": 2},
             {"nis_code": C, "name": "Verweg", "count": 0},
         ],
@@ -403,10 +414,10 @@ def test_ending_soon_follows_today_and_the_window(session: Session) -> None:
         return {m["nis_code"]: m["count"] for m in figures["ending_soon"]["municipalities"]}
 
     # (14 June, 13 August]: h17 (15 June) now counts, h16 (14 August) no longer.
-    assert ending(date(2026, 6, 14), 60) == {A: 2, B: 1, C: 0}
+    assert ending(date(2026, 6, 14), 60) == {A: 2, HALF: 0, B: 1, C: 0}
     # Within 16 days of 15 June: only h15 (ended on 1 July).
-    assert ending(TODAY, 16) == {A: 0, B: 1, C: 0}
-    assert ending(TODAY, 0) == {A: 0, B: 0, C: 0}
+    assert ending(TODAY, 16) == {A: 0, HALF: 0, B: 1, C: 0}
+    assert ending(TODAY, 0) == {A: 0, HALF: 0, B: 0, C: 0}
 
 
 @pytest.mark.usefixtures("world")

@@ -40,8 +40,11 @@ domains; ending-soon total = sum of municipalities. Reached per month and per do
 partitions: primary suppression only. Differencing two reports over overlapping periods is not
 prevented (see the suppression module).
 
-Every figure is aggregated in SQL: one grouped query per family (reach by residence, months,
-domains, first-time, ending soon), with month buckets as a CASE over the UTC bounds.
+Every figure is aggregated in SQL, one grouped query per family: status holders and reached
+holders per residence; check-ins and tickets per month and domain; reached status holders per
+month and per domain; first-time participants per month; statuses ending soon. Month buckets are
+a CASE over the UTC bounds; sets of holders are ``IN (subquery)`` filters, never a join that a
+planner without statistics could turn into a nested loop over a million sales.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     String,
@@ -185,11 +189,6 @@ def _count(session: Session, window: _Window, *, today: date, ending_within_days
     return counts
 
 
-# The holder sets are filters (``holder_id IN (…)``), which both databases run as a semi-join
-# built once; no figure needs a per-row "is a status holder" flag, which would take a join that
-# SQLite, without statistics, may plan as a nested loop.
-
-
 def _status_holder_ids(window: _Window) -> Select[str]:
     status = t.SocialTariffStatusRow
     return (
@@ -207,11 +206,6 @@ def _status_holder_ids(window: _Window) -> Select[str]:
             ),
         )
     )
-
-
-def _status_holders(window: _Window, name: str = "status_holders") -> Subquery:
-    """One row per status holder of the period."""
-    return _status_holder_ids(window).distinct().subquery(name)
 
 
 def _people_ids(window: _Window) -> Select[str]:
@@ -258,8 +252,8 @@ def _reach(session: Session, window: _Window) -> dict[tuple[str, int | None], tu
     """Status holders and those reached, per residence."""
     sale, checkin = t.TicketSale, t.Checkin
     ids = _status_holder_ids(window)
-    reached = union(  # UNION, not ALL: one row per holder
-        select(sale.holder_id.label("holder_id")).where(
+    reached: CompoundSelect[str] = union(  # UNION, not ALL: one row per holder
+        select(sale.holder_id).where(
             sale.holder_id.in_(ids),
             sale.cancelled_at.is_(None),
             sale.created_at >= window.lo,
@@ -271,22 +265,23 @@ def _reach(session: Session, window: _Window) -> dict[tuple[str, int | None], tu
             checkin.created_at >= window.lo,
             checkin.created_at < window.hi,
         ),
-    ).subquery("reached")
-    holders = _status_holders(window)
+    )
+    holders = _per_residence(session, ids)
+    hits = _per_residence(session, reached)
+    return {key: (total, hits.get(key, 0)) for key, total in holders.items()}
+
+
+def _per_residence(
+    session: Session, ids: Select[str] | CompoundSelect[str]
+) -> dict[tuple[str, int | None], int]:
+    """How many of the holders in ``ids`` live in each (municipality, sub-municipality)."""
     holder = t.PassHolder
     stmt = (
-        select(
-            holder.nis_code,
-            holder.sub_municipality_id,
-            func.count(),
-            func.count(reached.c.holder_id),
-        )
-        .select_from(holders)
-        .join(holder, holder.id == holders.c.holder_id)
-        .outerjoin(reached, reached.c.holder_id == holders.c.holder_id)
+        select(holder.nis_code, holder.sub_municipality_id, func.count())
+        .where(holder.id.in_(ids))
         .group_by(holder.nis_code, holder.sub_municipality_id)
     )
-    return {(nis, sub): (int(total), int(hit)) for nis, sub, total, hit in session.execute(stmt)}
+    return {(nis, sub): int(n) for nis, sub, n in session.execute(stmt)}
 
 
 def _activity_counts(session: Session, counts: _Counts, window: _Window) -> None:
