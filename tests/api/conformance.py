@@ -86,7 +86,8 @@ class Conformance:
             regex = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
             patterns.append((re.compile(regex), template))
         # Literal paths win over templated ones (/rewards/redeemed before /rewards/{rewardId}).
-        patterns.sort(key=lambda p: p[1].count("{"))
+        # Fewer parameters first, then more literal text: ``{reportId}.zip`` before ``{reportId}``.
+        patterns.sort(key=lambda p: (p[1].count("{"), -len(re.sub(r"\{[^}]+\}", "", p[1]))))
         return cls(spec, registry, patterns)
 
     def template_for(self, path: str) -> str | None:
@@ -112,6 +113,13 @@ class Conformance:
         if not content:
             return
         media = content_type.split(";")[0].strip()
+        if not media.endswith("json"):  # a file (the financial report's zip): the type must match
+            if media not in content:
+                raise AssertionError(
+                    f"{method} {template} {status}: answered {media}, the spec documents "
+                    f"{sorted(content)}"
+                )
+            return
         if media == "application/problem+json":
             schema = PROBLEM_SCHEMA
         else:
