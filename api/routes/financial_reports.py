@@ -164,7 +164,7 @@ def download_financial_report(
         if principal is not None:
             _authorized(session, principal, organizer_id)
         view = _organizer_job(session, organizer_id, report_id, now)
-        view, content = jobs.job_file(session, report_id, now=now)
+        content = jobs.job_file(session, view)
     return Response(
         content,
         media_type="application/x-zip-compressed",

@@ -315,7 +315,7 @@ def get_report_job_file(
         require_job_access(
             session, principal, region_id=view.region_id, organizer_id=view.organizer_id
         )
-        view, content = jobs.job_file(session, job_id, now=now)
+        content = jobs.job_file(session, view)
     return Response(
         content,
         media_type=MEDIA_TYPES[view.format],

@@ -289,19 +289,21 @@ def _settlement(
     session: Session, request: ReportRequest, out: BinaryIO, *, progress: Progress | None
 ) -> None:
     assert request.period is not None
-    scope = {
-        "region_id": request.region_id,
-        "period": request.period,
-        "organizer_id": request.organizer_id,
-    }
-    summary = settlement.settle(session, **scope)  # type: ignore[arg-type]
+    period, region_id, organizer_id = request.period, request.region_id, request.organizer_id
+    summary = settlement.settle(
+        session, region_id=region_id, period=period, organizer_id=organizer_id
+    )
     if request.format == "json":
         _json(settlement_json(summary), out)
         return
 
     def lines(start: int, span: int) -> Iterator[settlement.SettlementLine]:
         counter = _Counter(summary.totals.sales, progress, start, span)
-        return counter.wrap(settlement.settlement_lines(session, **scope))  # type: ignore[arg-type]
+        return counter.wrap(
+            settlement.settlement_lines(
+                session, region_id=region_id, period=period, organizer_id=organizer_id
+            )
+        )
 
     if request.format == "csv":
         for chunk in settlement_csv(summary, lines(0, 100)):

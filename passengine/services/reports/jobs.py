@@ -181,12 +181,12 @@ def list_jobs(
     return [_view(job, now=now) for job in rows]
 
 
-def job_file(session: Session, job_id: int, *, now: datetime) -> tuple[JobView, bytes]:
-    view = get_job(session, job_id, now=now)
+def job_file(session: Session, view: JobView) -> bytes:
+    """The file of a job already found (and its access checked) with :func:`get_job`."""
     if view.status != AVAILABLE:
-        raise NotFound(f"Report {job_id} is {view.status.lower()}.", code="report-not-found")
-    content = session.scalar(select(t.ReportJob.content).where(t.ReportJob.id == job_id))
-    return view, content or b""
+        raise NotFound(f"Report {view.id} is {view.status.lower()}.", code="report-not-found")
+    content = session.scalar(select(t.ReportJob.content).where(t.ReportJob.id == view.id))
+    return content or b""
 
 
 def _view(job: t.ReportJob, *, now: datetime) -> JobView:
